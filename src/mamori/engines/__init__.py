@@ -1,0 +1,1 @@
+"""Framework-free engines: plain data in, plain data out. See README.md beside this file."""
