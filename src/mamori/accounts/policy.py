@@ -1,0 +1,67 @@
+"""Who may do what: the one permission table used by views, the API and the CLI.
+
+`allows(user, model, action)` answers whether a role may perform an action on a kind of object at
+all; `RestrictedQuerySet.restrict(user, action)` then narrows to the objects the user may reach
+(their facility; for vendors, their own vendor's objects).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from mamori.accounts.choices import Role
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    ADD = "add"
+    CHANGE = "change"
+    DELETE = "delete"
+
+
+ALL = frozenset(Action)
+READ = frozenset({Action.VIEW})
+WRITE = frozenset({Action.VIEW, Action.ADD, Action.CHANGE})
+
+LEDGER = ("ledger.asset", "ledger.vendor", "ledger.remoteaccesspath", "ledger.networksegment")
+TENANCY = ("tenancy.facility", "tenancy.department", "tenancy.staffmember")
+
+GRANTS: dict[str, dict[str, frozenset[Action]]] = {
+    Role.SECURITY_MANAGER: {
+        **dict.fromkeys(LEDGER, ALL),
+        "tenancy.facility": frozenset({Action.VIEW, Action.CHANGE}),
+        "tenancy.department": ALL,
+        "tenancy.staffmember": ALL,
+        "accounts.user": READ,
+        "audit.auditentry": READ,
+    },
+    Role.IT_STAFF: {**dict.fromkeys(LEDGER, WRITE), **dict.fromkeys(TENANCY, READ)},
+    Role.VENDOR: {
+        "ledger.asset": READ,
+        "ledger.vendor": READ,
+        "ledger.remoteaccesspath": READ,
+    },
+    Role.EXECUTIVE: {"tenancy.facility": READ},
+    Role.INSPECTOR: {**dict.fromkeys(LEDGER, READ), "tenancy.facility": READ},
+    Role.PRIVACY_OFFICER: {**dict.fromkeys(TENANCY, READ)},
+}
+
+
+def model_label(model: Any) -> str:
+    """'app.model' for a model class, instance or a label string."""
+    if isinstance(model, str):
+        return model.lower()
+    return str(model._meta.label_lower)
+
+
+def allows(user: Any, model: Any, action: Action | str) -> bool:
+    """May this user perform `action` on objects of this model (before per-object narrowing)?"""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    role = getattr(user, "role", None)
+    if role == Role.ADMIN:
+        return True
+    if role == Role.VENDOR and getattr(user, "vendor_id", None) is None:
+        return False
+    return Action(action) in GRANTS.get(str(role), {}).get(model_label(model), frozenset())

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from mamori.accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("mfa/verify/", views.MfaVerifyView.as_view(), name="mfa_verify"),
+    path("mfa/setup/", views.MfaSetupView.as_view(), name="mfa_setup"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("profile/", views.ProfileView.as_view(), name="profile"),
+]

@@ -1,0 +1,97 @@
+"""Loads the generated demo hospital into the database, in one transaction.
+
+Bulk inserts bypass the per-object audit signals on purpose (a thousand "create" entries would
+bury the trail); the load itself is one audit entry naming what was created.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from mamori.audit.recording import record
+from mamori.demo.generator import DemoHospital, generate_hospital
+from mamori.ledger.models import Asset, NetworkSegment, RemoteAccessPath, Vendor
+from mamori.tenancy.models import Department, Facility, StaffMember
+
+DEMO_MARKER = "demo"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoLoadResult:
+    facility: str
+    counts: dict[str, int]
+
+    def describe(self) -> str:
+        parts = ", ".join(f"{name}: {count}" for name, count in self.counts.items())
+        return f"Demo hospital {self.facility} loaded ({parts})."
+
+
+def demo_loaded() -> bool:
+    return Facility.objects.filter(code__startswith=DEMO_MARKER).exists()
+
+
+def _software(asset: Any) -> list[dict[str, str]]:
+    return [{"name": s.name, "version": s.version, "cpe": s.cpe} for s in asset.software]
+
+
+@transaction.atomic
+def load_demo(*, seed: int = 20261122, assets_target: int = 1000, hospital: DemoHospital | None = None
+              ) -> DemoLoadResult:
+    """Create the demo facility with its departments, staff, segments, vendors, assets and paths."""
+    demo = hospital or generate_hospital(seed=seed, assets_target=assets_target)
+    f = demo.facility
+    facility = Facility.objects.create(code=f"{DEMO_MARKER}-{f.code}"[:32], name=f.name, kind=f.kind,
+                                       beds=f.beds, address=f.address, institution_code=f.institution_code)
+    departments = {d.code: Department(facility=facility, code=d.code, name=d.name, kind=d.kind)
+                   for d in demo.departments}
+    Department.objects.bulk_create(departments.values())
+    StaffMember.objects.bulk_create(
+        StaffMember(facility=facility, department=departments[s.department_code], staff_id=s.staff_id,
+                    family_name=s.family_name, given_name=s.given_name, family_kana=s.family_kana,
+                    given_kana=s.given_kana, job_type=s.job_type, hired_on=s.hired_on, retired_on=s.retired_on,
+                    ehr_account=s.ehr_account)
+        for s in demo.staff)
+    segments = {s.code: NetworkSegment(facility=facility, code=s.code, name=s.name, kind=s.kind, cidr=s.cidr,
+                                       vlan=s.vlan) for s in demo.segments}
+    NetworkSegment.objects.bulk_create(segments.values())
+    vendors = {v.code: Vendor(facility=facility, code=v.code, name=v.name, contact_name=v.contact_name,
+                              contact_email=v.contact_email, contact_phone=v.contact_phone,
+                              contract_summary=v.contract_summary, contract_end=v.contract_end,
+                              update_responsibility=v.update_responsibility) for v in demo.vendors}
+    Vendor.objects.bulk_create(vendors.values())
+    assets = {
+        a.key: Asset(
+            facility=facility, key=a.key, category=a.category, name=a.name, hostname=a.hostname, ip_address=a.ip,
+            mac_address=a.mac, segment=segments[a.segment_code], location=a.location,
+            department=departments.get(a.department_code) if a.department_code else None, owner=a.owner,
+            in_use=a.in_use, manufacturer=a.manufacturer, model_name=a.model, serial_number=a.serial_number,
+            os_name=a.os_name, os_version=a.os_version, cpes=list(a.cpes), internet_exposed=a.internet_exposed,
+            patient_safety_impact=a.patient_safety_impact, data_held=a.data_held, end_of_support=a.end_of_support,
+            av_installed=a.av_installed, av_definitions_date=a.av_definitions_date,
+            av_last_full_scan=a.av_last_full_scan, mfa=a.mfa, renewal_year=a.renewal_year,
+            vendor=vendors[a.vendor_code] if a.vendor_code else None, update_responsibility=a.update_responsibility,
+            software=_software(a))
+        for a in demo.assets
+    }
+    Asset.objects.bulk_create(assets.values(), batch_size=500)
+    paths = []
+    for p in demo.remote_paths:
+        path = RemoteAccessPath(
+            facility=facility, code=p.code, name=p.name, vendor=vendors[p.vendor_code],
+            appliance=assets[p.appliance_key] if p.appliance_key else None,
+            appliance_description=p.appliance_description, method=p.method,
+            source_ip_restricted=p.source_ip_restricted, allowed_sources=p.allowed_sources, mfa=p.mfa,
+            always_on=p.always_on, approved_windows=p.approved_windows, last_log_review=p.last_log_review,
+            confirmed_with_vendor=p.confirmed_with_vendor)
+        paths.append((path, p.target_keys))
+    RemoteAccessPath.objects.bulk_create([path for path, _ in paths])
+    through = RemoteAccessPath.targets.through
+    through.objects.bulk_create(
+        through(remoteaccesspath_id=path.pk, asset_id=assets[key].pk) for path, keys in paths for key in keys)
+    counts = {"departments": len(departments), "staff": len(demo.staff), "segments": len(segments),
+              "vendors": len(vendors), "assets": len(assets), "remote_paths": len(paths)}
+    record("demo_loaded", instance=facility, changes={"seed": seed, **counts})
+    return DemoLoadResult(facility=facility.name, counts=counts)

@@ -1,0 +1,91 @@
+"""REST API of the ledger: same filters, querysets and permissions as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+from rest_framework.routers import DefaultRouter
+
+from mamori.api_base import RestrictedModelViewSet
+from mamori.ledger.filtersets import AssetFilterSet, RemoteAccessPathFilterSet, VendorFilterSet
+from mamori.ledger.models import Asset, NetworkSegment, RemoteAccessPath, Vendor
+from mamori.tenancy.models import Facility
+
+
+class FacilityScopedSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """Related objects offered for writing are limited to what the user may reach."""
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        for name, field in fields.items():
+            related = getattr(field, "queryset", None)
+            if related is not None and hasattr(related, "restrict"):
+                fields[name].queryset = related.restrict(user, "view")  # type: ignore[attr-defined]
+            elif name == "facility" and related is not None:
+                fields[name].queryset = Facility.objects.restrict(user, "view")  # type: ignore[attr-defined]
+        return fields
+
+
+class NetworkSegmentSerializer(FacilityScopedSerializer):
+    class Meta:
+        model = NetworkSegment
+        fields = ("id", "facility", "code", "name", "kind", "cidr", "vlan")
+
+
+class VendorSerializer(FacilityScopedSerializer):
+    class Meta:
+        model = Vendor
+        fields = ("id", "facility", "code", "name", "contact_name", "contact_email", "contact_phone",
+                  "contract_summary", "contract_end", "update_responsibility")
+
+
+class AssetSerializer(FacilityScopedSerializer):
+    class Meta:
+        model = Asset
+        fields = ("id", "facility", "key", "category", "name", "hostname", "ip_address", "mac_address", "segment",
+                  "location", "department", "owner", "in_use", "manufacturer", "model_name", "serial_number",
+                  "os_name", "os_version", "cpes", "internet_exposed", "patient_safety_impact", "data_held",
+                  "end_of_support", "av_installed", "av_definitions_date", "av_last_full_scan", "mfa",
+                  "renewal_year", "vendor", "update_responsibility", "software", "notes", "created", "updated")
+        read_only_fields = ("created", "updated")
+
+
+class RemoteAccessPathSerializer(FacilityScopedSerializer):
+    class Meta:
+        model = RemoteAccessPath
+        fields = ("id", "facility", "code", "name", "vendor", "appliance", "appliance_description", "targets",
+                  "method", "source_ip_restricted", "allowed_sources", "mfa", "always_on", "approved_windows",
+                  "last_log_review", "confirmed_with_vendor")
+
+
+class NetworkSegmentViewSet(RestrictedModelViewSet):
+    queryset = NetworkSegment.objects.all()
+    serializer_class = NetworkSegmentSerializer
+
+
+class VendorViewSet(RestrictedModelViewSet):
+    queryset = Vendor.objects.all()
+    serializer_class = VendorSerializer
+    filterset_class = VendorFilterSet
+
+
+class AssetViewSet(RestrictedModelViewSet):
+    queryset = Asset.objects.select_related("segment", "vendor", "department").order_by("key")
+    serializer_class = AssetSerializer
+    filterset_class = AssetFilterSet
+
+
+class RemoteAccessPathViewSet(RestrictedModelViewSet):
+    queryset = RemoteAccessPath.objects.select_related("vendor", "appliance").prefetch_related("targets")
+    serializer_class = RemoteAccessPathSerializer
+    filterset_class = RemoteAccessPathFilterSet
+
+
+router = DefaultRouter()
+router.register("segments", NetworkSegmentViewSet)
+router.register("vendors", VendorViewSet)
+router.register("assets", AssetViewSet)
+router.register("remote-paths", RemoteAccessPathViewSet)

@@ -1,0 +1,182 @@
+"""The ledger (台帳): network segments, vendors, assets and remote-maintenance paths."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar
+
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from mamori.accounts.querysets import RestrictedQuerySet
+from mamori.audit.base import MamoriModel
+from mamori.ledger.choices import (
+    AssetCategory,
+    MfaStatus,
+    PatientSafetyImpact,
+    RemoteMethod,
+    SegmentKind,
+    UpdateResponsibility,
+)
+
+# GL 7.0: systems in use on 令和9年4月1日 must have two-factor authentication (or at renewal).
+MFA_REFERENCE_DATE = dt.date(2027, 4, 1)
+
+
+class NetworkSegment(MamoriModel):
+    """A network segment (電子カルテ系, 医療機器系, 保守回線 …) of a facility."""
+
+    facility = models.ForeignKey("tenancy.Facility", on_delete=models.CASCADE, related_name="segments",
+                                 verbose_name=_("facility"))
+    code = models.CharField(_("code"), max_length=32)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=SegmentKind.choices)
+    cidr = models.CharField(_("address range (CIDR)"), max_length=64, blank=True)
+    vlan = models.PositiveIntegerField(_("VLAN"), null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    facility_path: ClassVar[str] = "facility"
+
+    class Meta:
+        ordering = ("facility", "code")
+        verbose_name = _("network segment")
+        verbose_name_plural = _("network segments")
+        constraints = (models.UniqueConstraint(fields=("facility", "code"), name="segment_code_unique"),)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Vendor(MamoriModel):
+    """A vendor (事業者) serving a facility: contacts, contract and update responsibility."""
+
+    facility = models.ForeignKey("tenancy.Facility", on_delete=models.CASCADE, related_name="vendors",
+                                 verbose_name=_("facility"))
+    code = models.CharField(_("code"), max_length=32)
+    name = models.CharField(_("name"), max_length=200)
+    contact_name = models.CharField(_("contact person"), max_length=100, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+    contract_summary = models.TextField(_("contract"), blank=True)
+    contract_end = models.DateField(_("contract end"), null=True, blank=True)
+    update_responsibility = models.CharField(_("security-update responsibility"), max_length=16,
+                                             choices=UpdateResponsibility.choices,
+                                             default=UpdateResponsibility.UNKNOWN)
+
+    objects = RestrictedQuerySet.as_manager()
+    facility_path: ClassVar[str] = "facility"
+    vendor_path: ClassVar[str] = "pk"
+
+    class Meta:
+        ordering = ("facility", "name")
+        verbose_name = _("vendor")
+        verbose_name_plural = _("vendors")
+        constraints = (models.UniqueConstraint(fields=("facility", "code"), name="vendor_code_unique"),)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("ledger:vendor_detail", kwargs={"pk": self.pk})
+
+
+class Asset(MamoriModel):
+    """Anything on the ledger: server, terminal, network or VPN device, medical device, …"""
+
+    facility = models.ForeignKey("tenancy.Facility", on_delete=models.CASCADE, related_name="assets",
+                                 verbose_name=_("facility"))
+    key = models.CharField(_("asset number"), max_length=64)
+    category = models.CharField(_("category"), max_length=16, choices=AssetCategory.choices, db_index=True)
+    name = models.CharField(_("name"), max_length=200)
+    hostname = models.CharField(_("hostname"), max_length=200, blank=True, db_index=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True, db_index=True)
+    mac_address = models.CharField(_("MAC address"), max_length=17, blank=True)
+    segment = models.ForeignKey(NetworkSegment, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="assets", verbose_name=_("network segment"))
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    department = models.ForeignKey("tenancy.Department", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="assets", verbose_name=_("department"))
+    owner = models.CharField(_("owner"), max_length=100, blank=True)
+    in_use = models.BooleanField(_("in use"), null=True, blank=True)
+    manufacturer = models.CharField(_("manufacturer"), max_length=100, blank=True)
+    model_name = models.CharField(_("model"), max_length=100, blank=True)
+    serial_number = models.CharField(_("serial number"), max_length=100, blank=True)
+    os_name = models.CharField(_("OS / firmware"), max_length=100, blank=True)
+    os_version = models.CharField(_("OS / firmware version"), max_length=100, blank=True)
+    cpes = models.JSONField(_("CPE names"), default=list, blank=True)
+    internet_exposed = models.BooleanField(_("internet exposed"), default=False)
+    patient_safety_impact = models.CharField(_("patient-safety impact"), max_length=16,
+                                             choices=PatientSafetyImpact.choices, default=PatientSafetyImpact.NONE)
+    data_held = models.CharField(_("data held"), max_length=200, blank=True)
+    end_of_support = models.DateField(_("end of support"), null=True, blank=True)
+    av_installed = models.BooleanField(_("antivirus installed"), null=True, blank=True)
+    av_definitions_date = models.DateField(_("antivirus definitions date"), null=True, blank=True)
+    av_last_full_scan = models.DateField(_("last full scan"), null=True, blank=True)
+    mfa = models.CharField(_("two-factor authentication"), max_length=8, choices=MfaStatus.choices,
+                           default=MfaStatus.NOT_APPLICABLE)
+    renewal_year = models.PositiveIntegerField(_("system renewal year"), null=True, blank=True)
+    vendor = models.ForeignKey(Vendor, on_delete=models.SET_NULL, null=True, blank=True, related_name="assets",
+                               verbose_name=_("vendor"))
+    update_responsibility = models.CharField(_("security-update responsibility"), max_length=16,
+                                             choices=UpdateResponsibility.choices,
+                                             default=UpdateResponsibility.UNKNOWN)
+    software = models.JSONField(_("installed software"), default=list, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    facility_path: ClassVar[str] = "facility"
+    vendor_path: ClassVar[str] = "vendor"
+
+    class Meta:
+        ordering = ("facility", "key")
+        verbose_name = _("asset")
+        verbose_name_plural = _("assets")
+        constraints = (models.UniqueConstraint(fields=("facility", "key"), name="asset_key_unique"),)
+        indexes = (models.Index(fields=("facility", "category", "name")),)
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("ledger:asset_detail", kwargs={"key": self.key})
+
+
+class RemoteAccessPath(MamoriModel):
+    """A remote-maintenance path: which vendor reaches which assets, through which appliance."""
+
+    facility = models.ForeignKey("tenancy.Facility", on_delete=models.CASCADE, related_name="remote_paths",
+                                 verbose_name=_("facility"))
+    code = models.CharField(_("code"), max_length=32)
+    name = models.CharField(_("name"), max_length=200)
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="remote_paths",
+                               verbose_name=_("vendor"))
+    appliance = models.ForeignKey(Asset, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="remote_paths_through", verbose_name=_("appliance"),
+                                  help_text=_("Empty: the appliance is not in the ledger."))
+    appliance_description = models.CharField(_("appliance description"), max_length=200, blank=True)
+    targets = models.ManyToManyField(Asset, related_name="remote_paths", blank=True, verbose_name=_("targets"))
+    method = models.CharField(_("method"), max_length=16, choices=RemoteMethod.choices)
+    source_ip_restricted = models.BooleanField(_("source IP restricted"), default=False)
+    allowed_sources = models.CharField(_("allowed sources"), max_length=300, blank=True)
+    mfa = models.BooleanField(_("two-factor authentication"), default=False)
+    always_on = models.BooleanField(_("always connected"), default=False)
+    approved_windows = models.CharField(_("approved time windows"), max_length=200, blank=True)
+    last_log_review = models.DateField(_("last log review"), null=True, blank=True)
+    confirmed_with_vendor = models.DateField(_("confirmed with vendor"), null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    facility_path: ClassVar[str] = "facility"
+    vendor_path: ClassVar[str] = "vendor"
+
+    class Meta:
+        ordering = ("facility", "code")
+        verbose_name = _("remote-maintenance path")
+        verbose_name_plural = _("remote-maintenance paths")
+        constraints = (models.UniqueConstraint(fields=("facility", "code"), name="remote_path_code_unique"),)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("ledger:remotepath_detail", kwargs={"pk": self.pk})

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from mamori.ledger import views
+
+app_name = "ledger"
+
+urlpatterns = [
+    path("assets/", views.AssetListView.as_view(), name="asset_list"),
+    path("assets/<str:key>/", views.AssetDetailView.as_view(), name="asset_detail"),
+    path("vendors/", views.VendorListView.as_view(), name="vendor_list"),
+    path("vendors/<int:pk>/", views.VendorDetailView.as_view(), name="vendor_detail"),
+    path("remote-paths/", views.RemoteAccessPathListView.as_view(), name="remotepath_list"),
+    path("remote-paths/<int:pk>/", views.RemoteAccessPathDetailView.as_view(), name="remotepath_detail"),
+]

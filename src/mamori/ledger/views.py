@@ -1,0 +1,85 @@
+"""Ledger pages: assets, vendors and remote-maintenance paths (list with filters, detail)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.views.generic import DetailView
+
+from mamori.ledger.filtersets import AssetFilterSet, RemoteAccessPathFilterSet, VendorFilterSet
+from mamori.ledger.models import Asset, RemoteAccessPath, Vendor
+from mamori.web.views import RestrictedDetailMixin, RestrictedListView
+
+
+class AssetListView(RestrictedListView):
+    model = Asset
+    filterset_class = AssetFilterSet
+    template_name = "ledger/asset_list.html"
+    paginate_by = 50
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return super().get_queryset().select_related("segment", "department", "vendor").order_by("key")
+
+
+class AssetDetailView(RestrictedDetailMixin, DetailView):  # type: ignore[type-arg]
+    model = Asset
+    template_name = "ledger/asset_detail.html"
+    slug_field = "key"
+    slug_url_kwarg = "key"
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return super().get_queryset().select_related("segment", "department", "vendor", "facility")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["paths"] = RemoteAccessPath.objects.restrict(self.request.user, "view").filter(
+            targets=self.object).select_related("vendor")
+        return context
+
+
+class VendorListView(RestrictedListView):
+    model = Vendor
+    filterset_class = VendorFilterSet
+    template_name = "ledger/vendor_list.html"
+    paginate_by = 50
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return super().get_queryset().annotate(asset_count=Count("assets", distinct=True),
+                                               path_count=Count("remote_paths", distinct=True))
+
+
+class VendorDetailView(RestrictedDetailMixin, DetailView):  # type: ignore[type-arg]
+    model = Vendor
+    template_name = "ledger/vendor_detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["paths"] = RemoteAccessPath.objects.restrict(user, "view").filter(vendor=self.object)
+        context["assets"] = Asset.objects.restrict(user, "view").filter(vendor=self.object).order_by("key")[:200]
+        return context
+
+
+class RemoteAccessPathListView(RestrictedListView):
+    model = RemoteAccessPath
+    filterset_class = RemoteAccessPathFilterSet
+    template_name = "ledger/remotepath_list.html"
+    paginate_by = 50
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return (super().get_queryset().select_related("vendor", "appliance")
+                .annotate(target_count=Count("targets")))
+
+
+class RemoteAccessPathDetailView(RestrictedDetailMixin, DetailView):  # type: ignore[type-arg]
+    model = RemoteAccessPath
+    template_name = "ledger/remotepath_detail.html"
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return super().get_queryset().select_related("vendor", "appliance")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["targets"] = Asset.objects.restrict(self.request.user, "view").filter(remote_paths=self.object)
+        return context

@@ -1,0 +1,17 @@
+"""Settings for the test suite: production settings with a throwaway key and data directory."""
+
+import os
+import tempfile
+
+os.environ.setdefault("MAMORI_SECRET_KEY", "test-only-secret-key-not-for-production-" + "x" * 20)
+os.environ.setdefault("MAMORI_DATA_DIR", tempfile.mkdtemp(prefix="mamori-test-"))
+os.environ.setdefault("MAMORI_INSECURE_HTTP", "1")
+
+from mamori.settings import *  # noqa: E402,F403
+
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)

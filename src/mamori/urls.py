@@ -1,0 +1,25 @@
+"""Root URLs: web pages, the REST API (/api/v1/) and its OpenAPI schema."""
+
+from django.urls import include, path
+from django.views.i18n import set_language
+from drf_spectacular.views import SpectacularAPIView
+
+from mamori.accounts import api as accounts_api
+from mamori.audit import api as audit_api
+from mamori.ledger import api as ledger_api
+
+api_patterns = [
+    path("me/", accounts_api.me, name="me"),
+    path("", include(ledger_api.router.urls)),
+    path("", include(accounts_api.router.urls)),
+    path("", include(audit_api.router.urls)),
+]
+
+urlpatterns = [
+    path("", include(("mamori.web.urls", "web"))),
+    path("accounts/", include("mamori.accounts.urls")),
+    path("ledger/", include("mamori.ledger.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/v1/", include((api_patterns, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+]

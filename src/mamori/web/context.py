@@ -1,0 +1,41 @@
+"""Template context: the navigation for the capabilities in DESIGN.md, by what the user may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from mamori.accounts.policy import allows
+
+# (label, url name or None while the capability is not built yet, model that gates it)
+SECTIONS: tuple[tuple[Any, str | None, str | None], ...] = (
+    (_("Home"), "web:home", None),
+    (_("Ledger"), "ledger:asset_list", "ledger.asset"),
+    (_("Remote maintenance"), "ledger:remotepath_list", "ledger.remoteaccesspath"),
+    (_("Vendors"), "ledger:vendor_list", "ledger.vendor"),
+    (_("Vulnerabilities"), None, None),
+    (_("Log monitoring"), None, None),
+    (_("EHR access audit"), None, None),
+    (_("Backups"), None, None),
+    (_("Incidents & BCP"), None, None),
+    (_("Checklist"), None, None),
+    (_("Training"), None, None),
+    (_("Audit trail"), "web:audit_list", "audit.auditentry"),
+)
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_sections": []}
+    sections = []
+    for label, url_name, model in SECTIONS:
+        if model is not None and not allows(user, model, "view"):
+            continue
+        url = reverse(url_name) if url_name else None
+        sections.append({"label": label, "url": url, "active": bool(url and request.path == url),
+                         "planned": url is None})
+    return {"nav_sections": sections}
