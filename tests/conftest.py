@@ -16,3 +16,10 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real test data not present at {SHARED_DATA} (CI provides ../shared/data)")
     return SHARED_DATA
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    return f"mamori: database engine {engine}"

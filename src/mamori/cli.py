@@ -117,7 +117,7 @@ def cmd_ledger_list(args: argparse.Namespace) -> int:
     from mamori.ledger.models import Asset
 
     user = _run_as(args)
-    qs = Asset.objects.all() if user is None else Asset.objects.restrict(user, "view")
+    qs: Any = Asset.objects.all() if user is None else Asset.objects.restrict(user, "view")
     data = {k: v for k, v in (("category", args.category), ("vendor", args.vendor), ("q", args.search)) if v}
     qs = AssetFilterSet(data, queryset=qs.select_related("vendor", "segment")).qs
     rows = [{"key": a.key, "name": a.name, "category": a.category, "ip_address": a.ip_address,

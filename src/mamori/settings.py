@@ -147,6 +147,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False
 AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "token"]
+# Lock per account (GL 7.0 アカウントロック). Not per IP: several staff share one ward terminal, and a
+# lock there would stop care; password spraying from one address is a detection rule instead.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 OTP_TOTP_ISSUER = "Mamori"
 

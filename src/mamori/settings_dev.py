@@ -4,6 +4,6 @@ import os
 
 os.environ.setdefault("MAMORI_INSECURE_HTTP", "1")
 
-from mamori.settings import *  # noqa: E402,F403
+from mamori.settings import *  # noqa: F403
 
 DEBUG = True

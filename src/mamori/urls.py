@@ -1,5 +1,7 @@
 """Root URLs: web pages, the REST API (/api/v1/) and its OpenAPI schema."""
 
+from typing import Any
+
 from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView
@@ -8,7 +10,7 @@ from mamori.accounts import api as accounts_api
 from mamori.audit import api as audit_api
 from mamori.ledger import api as ledger_api
 
-api_patterns = [
+api_patterns: list[Any] = [
     path("me/", accounts_api.me, name="me"),
     path("", include(ledger_api.router.urls)),
     path("", include(accounts_api.router.urls)),

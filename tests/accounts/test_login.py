@@ -119,6 +119,7 @@ def test_password_change_applies_the_guideline(client: Client) -> None:
         "old_password": factories.PASSWORD, "new_password1": "Short1abc", "new_password2": "Short1abc"})
     assert refused.status_code == 200 and "13" in refused.content.decode()
     accepted = client.post(reverse("accounts:password_change"), {
-        "old_password": factories.PASSWORD, "new_password1": "Vq7-lantern-Orbit-52", "new_password2": "Vq7-lantern-Orbit-52"})
+        "old_password": factories.PASSWORD, "new_password1": "Vq7-lantern-Orbit-52",
+        "new_password2": "Vq7-lantern-Orbit-52"})
     assert accepted.status_code == 302
     assert AuditEntry.objects.filter(action="update", object_id=str(u.pk), changes__has_key="password").exists()

@@ -107,7 +107,9 @@ def test_sql_reorder_is_detected() -> None:
     with connection.cursor() as cursor:
         # physically swap two rows (ids stay): storage order no longer follows the chain
         cursor.execute("UPDATE audit_auditentry SET seq = %s WHERE id = %s", [10**12, first.pk])
-        cursor.execute(f"UPDATE audit_auditentry SET {assignments} WHERE id = %s", [*values[first.pk], second.pk])
-        cursor.execute(f"UPDATE audit_auditentry SET {assignments} WHERE id = %s", [*values[second.pk], first.pk])
+        cursor.execute(f"UPDATE audit_auditentry SET {assignments} WHERE id = %s",  # noqa: S608 - fixed column names
+                       [*values[first.pk], second.pk])
+        cursor.execute(f"UPDATE audit_auditentry SET {assignments} WHERE id = %s",  # noqa: S608 - fixed column names
+                       [*values[second.pk], first.pk])
     verdict = verify()
     assert not verdict.ok and verdict.first_broken_seq == second.seq

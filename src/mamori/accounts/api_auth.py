@@ -45,7 +45,7 @@ class VerifiedSessionAuthentication(SessionAuthentication):
         if result is None:
             return None
         user = result[0]
-        django_user = request._request.user
+        django_user: Any = request._request.user
         if not django_user.is_verified() and (user.has_mfa_device() or user.mfa_required):
             return None
         return result

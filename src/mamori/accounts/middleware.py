@@ -18,12 +18,12 @@ class MfaEnforcementMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not user.is_verified():  # type: ignore[union-attr]
+        if user is not None and user.is_authenticated and not user.is_verified():
             exempt = {reverse("accounts:mfa_verify"), reverse("accounts:mfa_setup"), reverse("accounts:logout")}
             if request.path not in exempt and not request.path.startswith(EXEMPT_PREFIXES):
                 query = urlencode({"next": request.get_full_path()})
-                if user.has_mfa_device():  # type: ignore[union-attr]
+                if user.has_mfa_device():
                     return redirect(f"{reverse('accounts:mfa_verify')}?{query}")
-                if user.mfa_required:  # type: ignore[union-attr]
+                if user.mfa_required:
                     return redirect(f"{reverse('accounts:mfa_setup')}?{query}")
         return self.get_response(request)

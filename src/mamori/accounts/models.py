@@ -40,7 +40,7 @@ class User(AuditedMixin, AbstractUser):
     vendor_path: ClassVar[str] = "vendor"
     audit_ignore: ClassVar[frozenset[str]] = frozenset({"last_login"})
 
-    class Meta(AbstractUser.Meta):
+    class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
@@ -58,14 +58,14 @@ class User(AuditedMixin, AbstractUser):
     def has_mfa_device(self) -> bool:
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
-        return TOTPDevice.objects.filter(user=self, confirmed=True).exists()
+        return bool(TOTPDevice.objects.filter(user=self, confirmed=True).exists())
 
 
 def _hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode("ascii")).hexdigest()
 
 
-class ApiToken(AuditedMixin, models.Model):
+class ApiToken(AuditedMixin):
     """An API token. Only its SHA-256 is stored; the token is shown once when created."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user"))

@@ -24,7 +24,7 @@ def _on_save(sender: type[models.Model], instance: models.Model, created: bool, 
         return
     after = snapshot(instance)
     before = None if created else getattr(instance, "_audit_loaded", None)
-    ignore = getattr(sender, "audit_ignore", frozenset())
+    ignore: frozenset[str] = getattr(sender, "audit_ignore", frozenset())
     changes = {k: v for k, v in diff(before, after).items() if k not in ignore}
     if not created and not changes:
         return

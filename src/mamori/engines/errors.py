@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["InputLocation", "MamoriError", "InputError"]
+__all__ = ["InputError", "InputLocation", "MamoriError"]
 
 
 class MamoriError(Exception):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Count, QuerySet
 from django.views.generic import DetailView
@@ -19,7 +19,8 @@ class AssetListView(RestrictedListView):
     paginate_by = 50
 
     def get_queryset(self) -> QuerySet[Any]:
-        return super().get_queryset().select_related("segment", "department", "vendor").order_by("key")
+        qs: QuerySet[Any] = super().get_queryset()
+        return qs.select_related("segment", "department", "vendor").order_by("key")
 
 
 class AssetDetailView(RestrictedDetailMixin, DetailView):  # type: ignore[type-arg]
@@ -45,8 +46,10 @@ class VendorListView(RestrictedListView):
     paginate_by = 50
 
     def get_queryset(self) -> QuerySet[Any]:
-        return super().get_queryset().annotate(asset_count=Count("assets", distinct=True),
-                                               path_count=Count("remote_paths", distinct=True))
+        qs: QuerySet[Any] = super().get_queryset()
+        counted = qs.annotate(asset_count=Count("assets", distinct=True),
+                              path_count=Count("remote_paths", distinct=True))
+        return cast(QuerySet[Any], counted.order_by("name"))
 
 
 class VendorDetailView(RestrictedDetailMixin, DetailView):  # type: ignore[type-arg]
@@ -68,8 +71,9 @@ class RemoteAccessPathListView(RestrictedListView):
     paginate_by = 50
 
     def get_queryset(self) -> QuerySet[Any]:
-        return (super().get_queryset().select_related("vendor", "appliance")
-                .annotate(target_count=Count("targets")))
+        qs: QuerySet[Any] = super().get_queryset()
+        counted = qs.select_related("vendor", "appliance").annotate(target_count=Count("targets"))
+        return cast(QuerySet[Any], counted.order_by("code"))
 
 
 class RemoteAccessPathDetailView(RestrictedDetailMixin, DetailView):  # type: ignore[type-arg]

@@ -44,7 +44,7 @@ class RestrictedListView(PolicyRequiredMixin, ListView):  # type: ignore[type-ar
     filterset_class: Any = None
 
     def get_queryset(self) -> QuerySet[Any]:
-        qs = self.model.objects.restrict(self.request.user, self.action)  # type: ignore[attr-defined]
+        qs = self.model.objects.restrict(self.request.user, self.action)
         if self.filterset_class is not None:
             self.filterset = self.filterset_class(self.request.GET or None, queryset=qs, request=self.request)
             qs = self.filterset.qs if self.filterset.is_bound and self.filterset.is_valid() else qs

@@ -3,10 +3,11 @@
 import django.contrib.auth.validators
 import django.db.models.deletion
 import django.utils.timezone
-import mamori.accounts.models
-import mamori.audit.base
 from django.conf import settings
 from django.db import migrations, models
+
+import mamori.accounts.models
+import mamori.audit.base
 
 
 class Migration(migrations.Migration):
