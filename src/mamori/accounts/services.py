@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -52,4 +53,4 @@ def account_todos(user: Any) -> list[Todo]:
         return []
     return [Todo("high", _("Administrators without two-factor authentication"),
                  _("They cannot use Mamori until they enrol; enrolment happens at their next sign-in."),
-                 count, "", tuple(missing[:5]), "2-⑩")]
+                 count, reverse("accounts:user_list"), tuple(missing[:5]), "2-⑩")]

@@ -23,6 +23,7 @@ SECTIONS: tuple[tuple[Any, str | None, str | None], ...] = (
     (_("Incidents & BCP"), None, None),
     (_("Checklist"), None, None),
     (_("Training"), None, None),
+    (_("Users"), "accounts:user_list", "accounts.user"),
     (_("Audit trail"), "web:audit_list", "audit.auditentry"),
 )
 
