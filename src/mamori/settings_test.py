@@ -19,3 +19,8 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 # Argon2 is slow by design; tests that need it run the real command (tests/audit/test_cli_verify.py)
 # and tests/test_settings.py pins that production hashes with Argon2 first.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# A file, not SQLite's shared-cache memory database: that one has table locks that ignore the busy
+# timeout, so it would not behave like the production file database under concurrent writers.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-mamori.sqlite3")}  # noqa: F405
