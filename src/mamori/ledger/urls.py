@@ -6,9 +6,13 @@ app_name = "ledger"
 
 urlpatterns = [
     path("assets/", views.AssetListView.as_view(), name="asset_list"),
+    path("assets/new/", views.AssetEditView.as_view(), name="asset_create"),
     path("assets/<str:key>/", views.AssetDetailView.as_view(), name="asset_detail"),
+    path("assets/<str:key>/edit/", views.AssetEditView.as_view(), name="asset_edit"),
     path("vendors/", views.VendorListView.as_view(), name="vendor_list"),
     path("vendors/<int:pk>/", views.VendorDetailView.as_view(), name="vendor_detail"),
     path("remote-paths/", views.RemoteAccessPathListView.as_view(), name="remotepath_list"),
+    path("remote-paths/new/", views.RemoteAccessPathEditView.as_view(), name="remotepath_create"),
     path("remote-paths/<int:pk>/", views.RemoteAccessPathDetailView.as_view(), name="remotepath_detail"),
+    path("remote-paths/<int:pk>/edit/", views.RemoteAccessPathEditView.as_view(), name="remotepath_edit"),
 ]

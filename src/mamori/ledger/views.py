@@ -5,11 +5,15 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views import View
 from django.views.generic import DetailView
 
 from mamori.ledger.filtersets import AssetFilterSet, RemoteAccessPathFilterSet, VendorFilterSet
+from mamori.ledger.forms import AssetForm, RemoteAccessPathForm
 from mamori.ledger.models import Asset, RemoteAccessPath, Vendor
-from mamori.web.views import RestrictedDetailMixin, RestrictedListView
+from mamori.web.views import PolicyRequiredMixin, RestrictedDetailMixin, RestrictedListView
 
 
 class AssetListView(RestrictedListView):
@@ -87,3 +91,59 @@ class RemoteAccessPathDetailView(RestrictedDetailMixin, DetailView):  # type: ig
         context = super().get_context_data(**kwargs)
         context["targets"] = Asset.objects.restrict(self.request.user, "view").filter(remote_paths=self.object)
         return context
+
+
+class ScopedEditView(PolicyRequiredMixin, View):
+    """Create (no pk) or change (pk) one object through a ScopedModelForm; audited by the model."""
+
+    form_class: Any
+    template_name = "ledger/edit_form.html"
+    lookup: str = "pk"
+
+    def _instance(self, request: HttpRequest, lookup: Any) -> Any:
+        if lookup is None:
+            return None
+        qs = self.model.objects.restrict(request.user, "change")
+        return get_object_or_404(qs, **{self.lookup: lookup})
+
+    def _form(self, request: HttpRequest, instance: Any, data: Any = None) -> Any:
+        initial = {"facility": request.user.facility_id} if instance is None else None  # type: ignore[union-attr]
+        return self.form_class(data, instance=instance, acting_user=request.user, initial=initial)
+
+    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        lookup = kwargs.get(self.lookup)
+        if lookup is None and not self._allowed(request, "add"):
+            return HttpResponse(status=403)
+        instance = self._instance(request, lookup)
+        return render(request, self.template_name, {"form": self._form(request, instance), "object": instance,
+                                                    "model_name": self.model._meta.verbose_name})
+
+    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        lookup = kwargs.get(self.lookup)
+        if lookup is None and not self._allowed(request, "add"):
+            return HttpResponse(status=403)
+        instance = self._instance(request, lookup)
+        form = self._form(request, instance, request.POST)
+        if form.is_valid():
+            saved = form.save()
+            return redirect(saved.get_absolute_url())
+        return render(request, self.template_name, {"form": form, "object": instance,
+                                                    "model_name": self.model._meta.verbose_name})
+
+    def _allowed(self, request: HttpRequest, action: str) -> bool:
+        from mamori.accounts.policy import allows
+
+        return allows(request.user, self.model, action)
+
+
+class AssetEditView(ScopedEditView):
+    model = Asset
+    action = "change"
+    form_class = AssetForm
+    lookup = "key"
+
+
+class RemoteAccessPathEditView(ScopedEditView):
+    model = RemoteAccessPath
+    action = "change"
+    form_class = RemoteAccessPathForm

@@ -34,6 +34,11 @@ class PolicyRequiredMixin(LoginRequiredMixin):
 class RestrictedDetailMixin(PolicyRequiredMixin):
     """Objects outside the user's reach are 404, as if they did not exist."""
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context_data(**kwargs)  # type: ignore[misc]
+        context["can_change"] = allows(self.request.user, self.model, "change")  # type: ignore[attr-defined]
+        return context
+
     def get_queryset(self) -> QuerySet[Any]:
         return self.model.objects.restrict(self.request.user, self.action)  # type: ignore[attr-defined,no-any-return]
 
@@ -53,6 +58,7 @@ class RestrictedListView(PolicyRequiredMixin, ListView):  # type: ignore[type-ar
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["filterset"] = getattr(self, "filterset", None)
+        context["can_add"] = allows(self.request.user, self.model, "add")
         query = self.request.GET.copy()
         query.pop("page", None)
         context["query_string"] = query.urlencode()

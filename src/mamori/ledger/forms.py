@@ -1,0 +1,88 @@
+"""Forms of the ledger: asset and remote-maintenance path editing, limited to what the user may reach."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from mamori.ledger.models import Asset, RemoteAccessPath
+
+
+class ScopedModelForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Related-object choices narrowed with the same restrict() as everything else."""
+
+    def __init__(self, *args: Any, acting_user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            queryset = getattr(field, "queryset", None)
+            if queryset is not None and hasattr(queryset, "restrict"):
+                field.queryset = queryset.restrict(acting_user, "view")  # type: ignore[attr-defined]
+
+
+class CpeListField(forms.CharField):
+    """CPE 2.3 names, one per line."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return "\n".join(value)
+        if isinstance(value, str) and value.startswith("["):
+            return "\n".join(json.loads(value))
+        return value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        lines = [line.strip() for line in str(value or "").splitlines() if line.strip()]
+        for line in lines:
+            if not line.startswith("cpe:2.3:") or len(line.split(":")) < 13:
+                raise forms.ValidationError(_("Not a CPE 2.3 name: {value}").format(value=line))
+        return lines
+
+
+class AssetForm(ScopedModelForm):
+    cpes = CpeListField(label=_("CPE names"), required=False,
+                        help_text=_("One per line, e.g. cpe:2.3:o:fortinet:fortios:6.0.4:*:*:*:*:*:*:*"))
+
+    class Meta:
+        model = Asset
+        fields = ("facility", "key", "category", "name", "hostname", "ip_address", "mac_address", "segment",
+                  "location", "department", "owner", "in_use", "manufacturer", "model_name", "serial_number",
+                  "os_name", "os_version", "cpes", "internet_exposed", "patient_safety_impact", "data_held",
+                  "end_of_support", "av_installed", "av_definitions_date", "av_last_full_scan", "mfa",
+                  "renewal_year", "vendor", "update_responsibility", "notes")
+        widgets = {
+            "end_of_support": forms.DateInput(attrs={"type": "date"}),
+            "av_definitions_date": forms.DateInput(attrs={"type": "date"}),
+            "av_last_full_scan": forms.DateInput(attrs={"type": "date"}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        facility = data.get("facility")
+        for name in ("segment", "department", "vendor"):
+            related = data.get(name)
+            if related is not None and facility is not None and related.facility_id != facility.pk:
+                self.add_error(name, _("It belongs to another facility."))
+        return data
+
+
+class RemoteAccessPathForm(ScopedModelForm):
+    class Meta:
+        model = RemoteAccessPath
+        fields = ("facility", "code", "name", "vendor", "appliance", "appliance_description", "targets", "method",
+                  "source_ip_restricted", "allowed_sources", "mfa", "always_on", "approved_windows",
+                  "last_log_review", "confirmed_with_vendor")
+        widgets = {
+            "last_log_review": forms.DateInput(attrs={"type": "date"}),
+            "confirmed_with_vendor": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("source_ip_restricted") and not str(data.get("allowed_sources", "")).strip():
+            self.add_error("allowed_sources", _("Name the allowed source addresses."))
+        return data
