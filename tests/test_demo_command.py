@@ -31,9 +31,9 @@ def test_demo_prepares_once_and_serves_the_login_page(tmp_path: Path) -> None:
 
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in DROP}
+    log = (tmp_path / "serve.log").open("w", encoding="utf-8")
     server = subprocess.Popen([sys.executable, "-m", "mamori.cli", "--data-dir", str(tmp_path), "serve",
-                               "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True)
+                               "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         body, headers = "", {}
         for _ in range(100):
@@ -43,10 +43,11 @@ def test_demo_prepares_once_and_serves_the_login_page(tmp_path: Path) -> None:
                 break
             except OSError:
                 time.sleep(0.2)
-        assert "ログイン" in body
+        assert "ログイン" in body, (tmp_path / "serve.log").read_text(encoding="utf-8")
         assert "default-src 'self'" in headers["Content-Security-Policy"]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/vendor/htmx/htmx.min.js", timeout=5) as resp:
             assert resp.status == 200
     finally:
         server.terminate()
         server.wait(timeout=10)
+        log.close()

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from mamori.demo.generator import DemoHospital, generate_hospital
 
 from mamori.audit.recording import record
+from mamori.demo.hospital import generate_hospital
+from mamori.demo.records import DemoHospital
 from mamori.ledger.models import Asset, NetworkSegment, RemoteAccessPath, Vendor
 from mamori.tenancy.models import Department, Facility, StaffMember
 

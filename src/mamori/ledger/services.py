@@ -67,7 +67,7 @@ def ledger_todos(user: Any, today: dt.date | None = None) -> list[Todo]:
         _todo("high", _("Servers and PCs without antivirus"),
               _("Antivirus was removed or never installed on e-chart servers in the 半田病院 and 大阪 cases."),
               assets.filter(category__in=AV_PROTECTED, in_use=True, av_installed=False),
-              f"{asset_list}?in_use=true", "2-⑥"),
+              f"{asset_list}?in_use=true&av_installed=false", "2-⑥"),
         _todo("medium", _("Antivirus definitions older than 7 days"),
               _("Definitions must be current (checklist 2-⑥)."),
               assets.filter(category__in=AV_PROTECTED, in_use=True, av_installed=True,
@@ -75,7 +75,8 @@ def ledger_todos(user: Any, today: dt.date | None = None) -> list[Todo]:
               f"{asset_list}?in_use=true", "2-⑥"),
         _todo("high", _("Assets in use past their end of support"),
               _("No more security updates from the manufacturer."),
-              assets.filter(in_use=True, end_of_support__lt=today), f"{asset_list}?in_use=true", "2-⑥"),
+              assets.filter(in_use=True, end_of_support__lt=today), f"{asset_list}?in_use=true&support_ended=true",
+              "2-⑥"),
         _todo("medium", _("Systems without two-factor authentication renewed after 令和9年4月1日"),
               _("GL 7.0 expects two-factor authentication by {date} or at the next renewal.").format(
                   date=MFA_REFERENCE_DATE.isoformat()),
@@ -83,7 +84,8 @@ def ledger_todos(user: Any, today: dt.date | None = None) -> list[Todo]:
               f"{asset_list}?mfa=no", "2-⑩"),
         _todo("medium", _("Ledger entries missing location or OS/firmware version"),
               _("The checklist manual expects 所在 and 使用可否 for every device, plus OS and version."),
-              assets.filter(Q(location="") | Q(os_version="") | Q(in_use__isnull=True)), asset_list, "2-①"),
+              assets.filter(Q(location="") | Q(os_version="") | Q(in_use__isnull=True)),
+              f"{asset_list}?incomplete=true", "2-①"),
     ]
     todos = [todo for todo in candidates if todo is not None]
     if getattr(user, "role", None) == Role.EXECUTIVE:

@@ -32,6 +32,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_sections": []}
+    if not user.is_verified() and (user.mfa_required or user.has_mfa_device()):
+        return {"nav_sections": []}  # second factor pending: nothing to navigate to yet
     sections = []
     for label, url_name, model in SECTIONS:
         if model is not None and not allows(user, model, "view"):

@@ -1,0 +1,130 @@
+"""Plain records of the generated demo hospital (no Django): the loader maps them to models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+__all__ = ["DemoAsset", "DemoDepartment", "DemoFacility", "DemoHospital", "DemoRemotePath", "DemoSegment",
+           "DemoSoftware", "DemoStaff", "DemoVendor"]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoFacility:
+    code: str
+    name: str
+    kind: str
+    beds: int
+    address: str
+    institution_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class DemoDepartment:
+    code: str
+    name: str
+    kind: str  # clinical | ward | medical_tech | admin | it
+
+
+@dataclass(frozen=True, slots=True)
+class DemoStaff:
+    staff_id: str
+    family_name: str
+    given_name: str
+    family_kana: str
+    given_kana: str
+    department_code: str
+    job_type: str
+    hired_on: date
+    retired_on: date | None
+    ehr_account: str
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSegment:
+    code: str
+    name: str
+    kind: str  # ehr | departmental | medical_device | office | dmz | maintenance
+    cidr: str
+    vlan: int
+
+
+@dataclass(frozen=True, slots=True)
+class DemoVendor:
+    code: str
+    name: str
+    contact_name: str
+    contact_email: str
+    contact_phone: str
+    contract_summary: str
+    contract_end: date | None
+    update_responsibility: str  # vendor | hospital | shared | unknown
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSoftware:
+    name: str
+    version: str
+    cpe: str
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAsset:
+    key: str
+    category: str
+    name: str
+    hostname: str
+    ip: str | None
+    mac: str
+    segment_code: str
+    location: str
+    department_code: str | None
+    owner: str
+    in_use: bool
+    manufacturer: str
+    model: str
+    os_name: str
+    os_version: str
+    cpes: tuple[str, ...]
+    internet_exposed: bool
+    patient_safety_impact: str
+    data_held: str
+    end_of_support: date | None
+    av_installed: bool | None
+    av_definitions_date: date | None
+    av_last_full_scan: date | None
+    mfa: str
+    renewal_year: int | None
+    vendor_code: str | None
+    update_responsibility: str
+    serial_number: str
+    software: tuple[DemoSoftware, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoRemotePath:
+    code: str
+    name: str
+    vendor_code: str
+    appliance_key: str | None  # None: the appliance is not in the ledger (itself a finding)
+    appliance_description: str
+    target_keys: tuple[str, ...]
+    method: str
+    source_ip_restricted: bool
+    allowed_sources: str
+    mfa: bool
+    always_on: bool
+    approved_windows: str
+    last_log_review: date | None
+    confirmed_with_vendor: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class DemoHospital:
+    facility: DemoFacility
+    departments: tuple[DemoDepartment, ...]
+    staff: tuple[DemoStaff, ...]
+    segments: tuple[DemoSegment, ...]
+    vendors: tuple[DemoVendor, ...]
+    assets: tuple[DemoAsset, ...]
+    remote_paths: tuple[DemoRemotePath, ...]
