@@ -65,8 +65,14 @@ def cmd_createuser(args: argparse.Namespace) -> int:
     from mamori.ledger.models import Vendor
     from mamori.tenancy.models import Facility
 
-    facility = Facility.objects.get(code=args.facility) if args.facility else None
-    vendor = Vendor.objects.get(code=args.vendor, facility=facility) if args.vendor else None
+    facility = Facility.objects.filter(code=args.facility).first() if args.facility else None
+    if args.facility and facility is None:
+        print(f"mamori: no facility with code {args.facility!r}", file=sys.stderr)
+        return 2
+    vendor = Vendor.objects.filter(code=args.vendor, facility=facility).first() if args.vendor else None
+    if args.vendor and vendor is None:
+        print(f"mamori: no vendor with code {args.vendor!r} in that facility", file=sys.stderr)
+        return 2
     if args.generate_password:
         password = services.generate_password()
     elif args.password_stdin:
@@ -90,8 +96,11 @@ def cmd_createuser(args: argparse.Namespace) -> int:
 def cmd_load_demo(args: argparse.Namespace) -> int:
     _setup_django()
     from mamori.audit.context import acting_as
-    from mamori.demo.loader import load_demo
+    from mamori.demo.loader import demo_loaded, load_demo
 
+    if demo_loaded():
+        print("mamori: the demo hospital is already loaded", file=sys.stderr)
+        return 1
     with acting_as(_operator_actor()):
         result = load_demo(seed=args.seed, assets_target=args.assets)
     print(result.describe())

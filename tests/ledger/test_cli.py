@@ -35,3 +35,16 @@ def test_role_without_permission_sees_nothing_and_operator_sees_all(capsys: pyte
 def test_unknown_user_is_refused() -> None:
     with pytest.raises(SystemExit, match="no active user named 'ghost'"):
         cli.main(["ledger", "list", "--user", "ghost"])
+
+
+def test_createuser_names_an_unknown_facility(capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["createuser", "x", "--role", "it_staff", "--facility", "nowhere", "--generate-password"])
+    assert code == 2
+    assert "no facility with code 'nowhere'" in capsys.readouterr().err
+
+
+def test_load_demo_twice_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["load-demo", "--assets", "120"]) == 0
+    assert "Demo hospital" in capsys.readouterr().out
+    assert cli.main(["load-demo", "--assets", "120"]) == 1
+    assert "already loaded" in capsys.readouterr().err
