@@ -73,10 +73,10 @@ def serve(host: str, port: int, *, threads: int = 8) -> int:
     from django.core.management import call_command
     from waitress import serve as waitress_serve
 
-    from mamori.wsgi import application
-
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
+    from mamori.wsgi import application  # after collectstatic: WhiteNoise indexes the files when loaded
+
     print(f"Mamori is running at http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
     sys.stdout.flush()
     waitress_serve(application, host=host, port=port, threads=threads, ident="mamori")
