@@ -54,7 +54,7 @@ def test_each_rule_counts_only_matching_assets() -> None:
     assert titles["Antivirus definitions older than 7 days"] == 1
     assert titles["Assets in use past their end of support"] == 1
     assert titles["Systems without two-factor authentication renewed after 令和9年4月1日"] == 1
-    assert titles["Ledger entries missing location or OS/firmware version"] == 1
+    assert titles["Ledger entries missing fields the checklist expects"] == 8  # none has IP, CPE or model
     assert titles["Remote-maintenance paths whose appliance is not in the ledger"] == 1
     assert titles["Remote-maintenance paths without two-factor authentication"] == 1
     assert "Remote-maintenance paths without source-IP restriction" not in titles
@@ -86,3 +86,25 @@ def test_admins_without_two_factor_are_listed_for_security_roles(client: Client)
     factories.login(client, factories.user("security_manager", fac, mfa=True))
     page = client.get(reverse("web:home")).content.decode()
     assert "二要素認証を設定していない管理者" in page and "mfa-missing-admin" in page
+
+
+def test_completeness_is_stored_on_save_and_shown_with_what_is_missing(client: Client) -> None:
+    fac = factories.facility()
+    complete = factories.asset(fac, category="network", ip_address="10.1.0.1", manufacturer="Cisco",
+                               model_name="C9300")
+    gap = factories.asset(fac, category="network", ip_address=None, location="", manufacturer="Cisco",
+                          model_name="C9300")
+    assert complete.completeness == 100
+    assert (gap.completeness, gap.missing_fields) == (60, ["location", "ip"])  # 3 of 5 expected fields
+    gap.location = "本館1F"
+    gap.save(update_fields=["location"])
+    gap.refresh_from_db()
+    assert gap.missing_fields == ["ip"]
+    factories.login(client, factories.user("it_staff", fac))
+    home = client.get(reverse("web:home")).content.decode()
+    assert 'data-testid="stat-completeness">90%' in home  # (100 + 80) / 2
+    assert "IPアドレス (1)" in home
+    detail = client.get(gap.get_absolute_url()).content.decode()
+    assert "80%" in detail and "IPアドレス" in detail
+    listing = client.get(reverse("ledger:asset_list") + "?incomplete=true").content.decode()
+    assert gap.key in listing and complete.key not in listing

@@ -77,6 +77,8 @@ def load_demo(*, seed: int = 20261122, assets_target: int = 1000, hospital: Demo
             software=_software(a))
         for a in demo.assets
     }
+    for asset in assets.values():
+        asset.refresh_completeness()
     Asset.objects.bulk_create(assets.values(), batch_size=500)
     paths = []
     for p in demo.remote_paths:

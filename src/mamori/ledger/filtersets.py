@@ -66,8 +66,7 @@ class AssetFilterSet(django_filters.FilterSet):
         return queryset.filter(ended) if value == "true" else queryset.exclude(ended)
 
     def filter_incomplete(self, queryset: QuerySet[Asset], name: str, value: Any) -> QuerySet[Asset]:
-        missing = Q(location="") | Q(os_version="") | Q(in_use__isnull=True)
-        return queryset.filter(missing) if value == "true" else queryset.exclude(missing)
+        return queryset.filter(completeness__lt=100) if value == "true" else queryset.filter(completeness=100)
 
     def search(self, queryset: QuerySet[Asset], name: str, value: Any) -> QuerySet[Asset]:
         value = str(value).strip()

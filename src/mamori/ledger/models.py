@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from mamori.accounts.querysets import RestrictedQuerySet
 from mamori.audit.base import MamoriModel
+from mamori.engines import completeness
 from mamori.ledger.choices import (
     AssetCategory,
     MfaStatus,
@@ -123,10 +125,15 @@ class Asset(MamoriModel):
                                              default=UpdateResponsibility.UNKNOWN)
     software = models.JSONField(_("installed software"), default=list, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # Derived from the fields above by engines.completeness on every save (kept for filtering and sorting).
+    completeness = models.PositiveSmallIntegerField(_("ledger completeness"), default=0, editable=False,
+                                                    db_index=True)
+    missing_fields = models.JSONField(_("missing ledger fields"), default=list, editable=False)
 
     objects = RestrictedQuerySet.as_manager()
     facility_path: ClassVar[str] = "facility"
     vendor_path: ClassVar[str] = "vendor"
+    audit_ignore: ClassVar[frozenset[str]] = frozenset({"updated", "completeness", "missing_fields"})
 
     class Meta:
         ordering = ("facility", "key")
@@ -140,6 +147,23 @@ class Asset(MamoriModel):
 
     def get_absolute_url(self) -> str:
         return reverse("ledger:asset_detail", kwargs={"key": self.key})
+
+    def refresh_completeness(self) -> None:
+        """Recompute the derived completeness fields (bulk paths call this; save() does it itself)."""
+        values = {f.name: getattr(self, f.attname) for f in self._meta.concrete_fields}
+        result = completeness.assess(values)
+        self.completeness, self.missing_fields = result.score, list(result.missing)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.refresh_completeness()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "completeness", "missing_fields"}
+        super().save(*args, **kwargs)
+
+    def missing_field_labels(self) -> list[str]:
+        index = 0 if get_language() == "ja" else 1
+        return [completeness.FIELDS[key][index] for key in self.missing_fields if key in completeness.FIELDS]
 
 
 class RemoteAccessPath(MamoriModel):

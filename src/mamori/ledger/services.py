@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Avg, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from mamori.accounts.choices import Role
+from mamori.engines import completeness
 from mamori.ledger.choices import AssetCategory, MfaStatus
 from mamori.ledger.models import MFA_REFERENCE_DATE, Asset, RemoteAccessPath
 from mamori.web.todos import Todo
@@ -45,6 +48,20 @@ def _todo(severity: str, title: str, reason: str, qs: QuerySet[Any], link: str, 
 
 def _without_examples(todos: list[Todo]) -> list[Todo]:
     return [Todo(t.severity, t.title, t.reason, t.count, "", (), t.checklist_item) for t in todos]
+
+
+def completeness_breakdown(assets: QuerySet[Asset]) -> dict[str, int]:
+    """How many assets miss each expected field (engines.completeness keys), commonest first."""
+    counts: Counter[str] = Counter()
+    for missing in assets.filter(completeness__lt=100).values_list("missing_fields", flat=True):
+        counts.update(missing)
+    return dict(counts.most_common())
+
+
+def _most_missing(assets: QuerySet[Asset]) -> str:
+    index = 0 if get_language() == "ja" else 1
+    top = list(completeness_breakdown(assets).items())[:3]
+    return "、".join(f"{completeness.FIELDS[key][index]} ({count})" for key, count in top) or "—"
 
 
 def ledger_todos(user: Any, today: dt.date | None = None) -> list[Todo]:
@@ -82,10 +99,11 @@ def ledger_todos(user: Any, today: dt.date | None = None) -> list[Todo]:
                   date=MFA_REFERENCE_DATE.isoformat()),
               assets.filter(mfa=MfaStatus.NO, renewal_year__gt=MFA_REFERENCE_DATE.year),
               f"{asset_list}?mfa=no", "2-⑩"),
-        _todo("medium", _("Ledger entries missing location or OS/firmware version"),
-              _("The checklist manual expects 所在 and 使用可否 for every device, plus OS and version."),
-              assets.filter(Q(location="") | Q(os_version="") | Q(in_use__isnull=True)),
-              f"{asset_list}?incomplete=true", "2-①"),
+        _todo("medium", _("Ledger entries missing fields the checklist expects"),
+              _("The checklist manual expects 所在 and 使用可否 for every device, plus OS and version, IP address, "
+                "what identifies it for vulnerability matching and the antivirus state. Most often missing: "
+                "{fields}.").format(fields=_most_missing(assets)),
+              assets.filter(completeness__lt=100), f"{asset_list}?incomplete=true", "2-①"),
     ]
     todos = [todo for todo in candidates if todo is not None]
     if getattr(user, "role", None) == Role.EXECUTIVE:
@@ -96,7 +114,9 @@ def ledger_todos(user: Any, today: dt.date | None = None) -> list[Todo]:
 def ledger_summary(user: Any) -> dict[str, int]:
     """Counts for the home page header."""
     assets = visible_assets(user)
+    average = assets.aggregate(avg=Avg("completeness"))["avg"]
     return {
+        "completeness": round(average) if average is not None else 0,
         "assets": assets.count(),
         "vpn_appliances": assets.filter(category=AssetCategory.VPN).count(),
         "internet_exposed": assets.filter(internet_exposed=True).count(),
