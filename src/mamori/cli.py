@@ -141,6 +141,32 @@ def cmd_ledger_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ledger_attach_sbom(args: argparse.Namespace) -> int:
+    _setup_django()
+    from mamori.audit.context import acting_as
+    from mamori.engines.sbom import SbomError
+    from mamori.ledger.models import Asset
+    from mamori.ledger.sboms import attach_sbom
+
+    user = _run_as(args)
+    qs = Asset.objects.all() if user is None else Asset.objects.restrict(user, "change")
+    if args.facility:
+        qs = qs.filter(facility__code=args.facility)
+    matches = list(qs.filter(key=args.key)[:2])
+    if len(matches) != 1:
+        print(f"mamori: {'no' if not matches else 'more than one'} asset {args.key!r} "
+              f"{'you may change' if user else ''} (use --facility)".replace("  ", " "), file=sys.stderr)
+        return 2
+    try:
+        with acting_as(_operator_actor()):
+            sbom = attach_sbom(matches[0], args.file.read_bytes(), args.file.name)
+    except SbomError as exc:
+        print(f"mamori: {exc}", file=sys.stderr)
+        return 1
+    print(f"Attached {args.file.name} to {matches[0]}: {sbom.component_count} components")
+    return 0
+
+
 def cmd_token_create(args: argparse.Namespace) -> int:
     _setup_django()
     from mamori.accounts.models import ApiToken, User
@@ -217,6 +243,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--vendor", help="vendor code")
     p.add_argument("--search")
     p.add_argument("--json", action="store_true")
+
+    p = ledger_sub.add_parser("attach-sbom", help="attach a CycloneDX JSON SBOM to an asset")
+    p.set_defaults(handler=cmd_ledger_attach_sbom)
+    p.add_argument("key", help="asset number")
+    p.add_argument("file", type=Path)
+    p.add_argument("--facility", help="facility code, when several facilities use the same asset number")
+    p.add_argument("--user", help="run as this user (their permissions apply)")
 
     token = add("token", lambda a: 2, "API tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True)

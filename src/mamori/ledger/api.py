@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
+from mamori.accounts.policy import allows
 from mamori.api_base import RestrictedModelViewSet
+from mamori.engines.sbom import MAX_SBOM_BYTES, SbomError
 from mamori.ledger.filtersets import AssetFilterSet, RemoteAccessPathFilterSet, VendorFilterSet
-from mamori.ledger.models import Asset, NetworkSegment, RemoteAccessPath, Vendor
+from mamori.ledger.models import Asset, AssetSbom, NetworkSegment, RemoteAccessPath, Vendor
+from mamori.ledger.sboms import attach_sbom
 from mamori.tenancy.models import Facility
 
 
@@ -61,6 +71,13 @@ class RemoteAccessPathSerializer(FacilityScopedSerializer):
                   "last_log_review", "confirmed_with_vendor")
 
 
+class SbomSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = AssetSbom
+        fields = ("id", "asset", "filename", "sha256", "spec_version", "serial_number", "subject", "component_count",
+                  "created")
+
+
 class NetworkSegmentViewSet(RestrictedModelViewSet):
     queryset = NetworkSegment.objects.all()
     serializer_class = NetworkSegmentSerializer
@@ -76,6 +93,25 @@ class AssetViewSet(RestrictedModelViewSet):
     queryset = Asset.objects.select_related("segment", "vendor", "department").order_by("key")
     serializer_class = AssetSerializer
     filterset_class = AssetFilterSet
+
+    @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {
+        "sbom": {"type": "string", "format": "binary"}}}}, responses={201: SbomSerializer})
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser], url_path="sbom")
+    def sbom(self, request: Request, pk: str | None = None) -> Response:
+        """Attach a CycloneDX JSON SBOM; 400 with the file and JSON path when it is unusable."""
+        if not allows(request.user, Asset, "change"):
+            raise PermissionDenied
+        asset = get_object_or_404(Asset.objects.restrict(request.user, "change"), pk=pk)
+        upload = request.FILES.get("sbom")
+        if upload is None:
+            raise ValidationError({"sbom": "a CycloneDX JSON file is required"})
+        if upload.size is not None and upload.size > MAX_SBOM_BYTES:
+            raise ValidationError({"sbom": f"{upload.name}: the file is too large"})
+        try:
+            sbom = attach_sbom(asset, upload.read(), upload.name or "sbom.json")
+        except SbomError as exc:
+            raise ValidationError({"sbom": str(exc)}) from exc
+        return Response(SbomSerializer(sbom).data, status=201)
 
 
 class RemoteAccessPathViewSet(RestrictedModelViewSet):

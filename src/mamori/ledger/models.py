@@ -204,3 +204,49 @@ class RemoteAccessPath(MamoriModel):
 
     def get_absolute_url(self) -> str:
         return reverse("ledger:remotepath_detail", kwargs={"pk": self.pk})
+
+
+class AssetSbom(MamoriModel):
+    """A CycloneDX SBOM attached to an asset; the newest one lists the asset's components."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="sboms", verbose_name=_("asset"))
+    file = models.FileField(_("file"), upload_to="sbom/")
+    filename = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    spec_version = models.CharField(_("CycloneDX version"), max_length=8)
+    serial_number = models.CharField(_("serial number"), max_length=100, blank=True)
+    subject = models.CharField(_("described device"), max_length=255, blank=True)
+    component_count = models.PositiveIntegerField(_("components"), default=0)
+
+    objects = RestrictedQuerySet.as_manager()
+    facility_path: ClassVar[str] = "asset__facility"
+    vendor_path: ClassVar[str] = "asset__vendor"
+
+    class Meta:
+        ordering = ("-created",)
+        verbose_name = _("SBOM")
+        verbose_name_plural = _("SBOMs")
+
+    def __str__(self) -> str:
+        return f"{self.asset.key} {self.filename}"
+
+
+class SbomComponent(models.Model):
+    """One component of an SBOM: matchable software of the asset (name, version, purl, CPE)."""
+
+    sbom = models.ForeignKey(AssetSbom, on_delete=models.CASCADE, related_name="components",
+                             verbose_name=_("SBOM"))
+    name = models.CharField(_("name"), max_length=255)
+    version = models.CharField(_("version"), max_length=100, blank=True)
+    type = models.CharField(_("type"), max_length=32, blank=True)
+    purl = models.CharField(_("package URL"), max_length=500, blank=True)
+    cpe = models.CharField(_("CPE name"), max_length=500, blank=True)
+    supplier = models.CharField(_("supplier"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ("sbom", "id")
+        verbose_name = _("SBOM component")
+        verbose_name_plural = _("SBOM components")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version}"

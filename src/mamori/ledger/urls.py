@@ -9,6 +9,7 @@ urlpatterns = [
     path("assets/new/", views.AssetEditView.as_view(), name="asset_create"),
     path("assets/<str:key>/", views.AssetDetailView.as_view(), name="asset_detail"),
     path("assets/<str:key>/edit/", views.AssetEditView.as_view(), name="asset_edit"),
+    path("assets/<str:key>/sbom/", views.AssetSbomUploadView.as_view(), name="asset_sbom"),
     path("vendors/", views.VendorListView.as_view(), name="vendor_list"),
     path("vendors/<int:pk>/", views.VendorDetailView.as_view(), name="vendor_detail"),
     path("remote-paths/", views.RemoteAccessPathListView.as_view(), name="remotepath_list"),

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.contrib import messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView
 
+from mamori.engines.sbom import MAX_SBOM_BYTES, SbomError
 from mamori.ledger.filtersets import AssetFilterSet, RemoteAccessPathFilterSet, VendorFilterSet
 from mamori.ledger.forms import AssetForm, RemoteAccessPathForm
 from mamori.ledger.models import Asset, RemoteAccessPath, Vendor
+from mamori.ledger.sboms import attach_sbom, current_components
 from mamori.web.views import PolicyRequiredMixin, RestrictedDetailMixin, RestrictedListView
 
 
@@ -40,6 +44,8 @@ class AssetDetailView(RestrictedDetailMixin, DetailView):  # type: ignore[type-a
         context = super().get_context_data(**kwargs)
         context["paths"] = RemoteAccessPath.objects.restrict(self.request.user, "view").filter(
             targets=self.object).select_related("vendor")
+        context["sbom"] = self.object.sboms.order_by("-created", "-id").first()
+        context["components"] = current_components(self.object)[:500]
         return context
 
 
@@ -147,3 +153,26 @@ class RemoteAccessPathEditView(ScopedEditView):
     model = RemoteAccessPath
     action = "change"
     form_class = RemoteAccessPathForm
+
+
+class AssetSbomUploadView(PolicyRequiredMixin, View):
+    """POST a CycloneDX JSON file to an asset; errors name the file and the JSON path."""
+
+    model = Asset
+    action = "change"
+
+    def post(self, request: HttpRequest, key: str) -> HttpResponse:
+        asset = get_object_or_404(Asset.objects.restrict(request.user, "change"), key=key)
+        upload = request.FILES.get("sbom")
+        if upload is None:
+            messages.error(request, _("Choose a CycloneDX JSON file."))
+        elif upload.size is not None and upload.size > MAX_SBOM_BYTES:
+            messages.error(request, _("{file}: the file is too large.").format(file=upload.name))
+        else:
+            try:
+                sbom = attach_sbom(asset, upload.read(), upload.name or "sbom.json")
+            except SbomError as exc:
+                messages.error(request, _("The SBOM was not attached: {error}").format(error=exc))
+            else:
+                messages.success(request, _("SBOM attached: {count} components.").format(count=sbom.component_count))
+        return redirect(asset.get_absolute_url())
