@@ -8,7 +8,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mamori.ledger.models import Asset, RemoteAccessPath
+from mamori.ledger.choices import MfaStatus, UpdateResponsibility
+from mamori.ledger.models import Asset, NetworkSegment, RemoteAccessPath, Vendor
+from mamori.tenancy.models import Department
 
 
 class ScopedModelForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -86,3 +88,41 @@ class RemoteAccessPathForm(ScopedModelForm):
         if data.get("source_ip_restricted") and not str(data.get("allowed_sources", "")).strip():
             self.add_error("allowed_sources", _("Name the allowed source addresses."))
         return data
+
+
+UNCHANGED = ""
+TRI_STATE = ((UNCHANGED, _("(unchanged)")), ("true", _("yes")), ("false", _("no")))
+
+
+class AssetBulkEditForm(forms.Form):
+    """Fields to set on every selected asset; anything left blank stays as it is."""
+
+    location = forms.CharField(label=_("Location"), required=False, max_length=200)
+    owner = forms.CharField(label=_("Owner"), required=False, max_length=100)
+    in_use = forms.ChoiceField(label=_("In use"), choices=TRI_STATE, required=False)
+    internet_exposed = forms.ChoiceField(label=_("Internet exposed"), choices=TRI_STATE, required=False)
+    mfa = forms.ChoiceField(label=_("Two-factor authentication"), required=False,
+                            choices=((UNCHANGED, _("(unchanged)")), *MfaStatus.choices))
+    renewal_year = forms.IntegerField(label=_("System renewal year"), required=False, min_value=2000,
+                                      max_value=2100)
+    update_responsibility = forms.ChoiceField(label=_("Security-update responsibility"), required=False,
+                                              choices=((UNCHANGED, _("(unchanged)")), *UpdateResponsibility.choices))
+    segment = forms.ModelChoiceField(label=_("Network segment"), queryset=NetworkSegment.objects.none(),
+                                     required=False)
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none(), required=False)
+    vendor = forms.ModelChoiceField(label=_("Vendor"), queryset=Vendor.objects.none(), required=False)
+
+    def __init__(self, *args: Any, acting_user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["segment"].queryset = NetworkSegment.objects.restrict(acting_user, "view")  # type: ignore[attr-defined]
+        self.fields["department"].queryset = Department.objects.restrict(acting_user, "view")  # type: ignore[attr-defined]
+        self.fields["vendor"].queryset = Vendor.objects.restrict(acting_user, "view")  # type: ignore[attr-defined]
+
+    def changes(self) -> dict[str, Any]:
+        """Only the fields the user filled in, converted to model values."""
+        result: dict[str, Any] = {}
+        for name, value in self.cleaned_data.items():
+            if value in (None, UNCHANGED):
+                continue
+            result[name] = {"true": True, "false": False}.get(value, value) if isinstance(value, str) else value
+        return result

@@ -6,6 +6,7 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Avg, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -122,3 +123,27 @@ def ledger_summary(user: Any) -> dict[str, int]:
         "internet_exposed": assets.filter(internet_exposed=True).count(),
         "remote_paths": visible_paths(user).count(),
     }
+
+
+class BulkEditError(Exception):
+    """A bulk edit that cannot be applied as a whole; nothing was changed."""
+
+
+@transaction.atomic
+def bulk_edit_assets(user: Any, pks: list[int], changes: dict[str, Any]) -> int:
+    """Apply the same changes to every selected asset the user may change: all or nothing, each audited."""
+    if not changes:
+        raise BulkEditError(_("Choose at least one field to change."))
+    assets = list(Asset.objects.restrict(user, "change").filter(pk__in=pks).select_related("facility"))
+    if len(assets) != len(set(pks)):
+        raise BulkEditError(_("Some selected assets do not exist or may not be changed by you; nothing was changed."))
+    for related in ("segment", "department", "vendor"):
+        target = changes.get(related)
+        if target is not None and any(a.facility_id != target.facility_id for a in assets):
+            raise BulkEditError(_("{field} belongs to another facility than some selected assets.").format(
+                field=target))
+    for asset in assets:
+        for name, value in changes.items():
+            setattr(asset, name, value)
+        asset.save()
+    return len(assets)

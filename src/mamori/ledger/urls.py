@@ -7,6 +7,7 @@ app_name = "ledger"
 urlpatterns = [
     path("assets/", views.AssetListView.as_view(), name="asset_list"),
     path("assets/new/", views.AssetEditView.as_view(), name="asset_create"),
+    path("assets/bulk-edit/", views.AssetBulkEditView.as_view(), name="asset_bulk_edit"),
     path("assets/<str:key>/", views.AssetDetailView.as_view(), name="asset_detail"),
     path("assets/<str:key>/edit/", views.AssetEditView.as_view(), name="asset_edit"),
     path("assets/<str:key>/sbom/", views.AssetSbomUploadView.as_view(), name="asset_sbom"),

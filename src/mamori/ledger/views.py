@@ -14,10 +14,13 @@ from django.views.generic import DetailView
 
 from mamori.engines.sbom import MAX_SBOM_BYTES, SbomError
 from mamori.ledger.filtersets import AssetFilterSet, RemoteAccessPathFilterSet, VendorFilterSet
-from mamori.ledger.forms import AssetForm, RemoteAccessPathForm
+from mamori.ledger.forms import AssetBulkEditForm, AssetForm, RemoteAccessPathForm
 from mamori.ledger.models import Asset, RemoteAccessPath, Vendor
 from mamori.ledger.sboms import attach_sbom, current_components
+from mamori.ledger.services import BulkEditError, bulk_edit_assets
 from mamori.web.views import PolicyRequiredMixin, RestrictedDetailMixin, RestrictedListView
+
+MAX_BULK = 2000
 
 
 class AssetListView(RestrictedListView):
@@ -176,3 +179,35 @@ class AssetSbomUploadView(PolicyRequiredMixin, View):
             else:
                 messages.success(request, _("SBOM attached: {count} components.").format(count=sbom.component_count))
         return redirect(asset.get_absolute_url())
+
+
+class AssetBulkEditView(PolicyRequiredMixin, View):
+    """GET with ?pk=… shows the form for the selected assets; POST applies it to all of them."""
+
+    model = Asset
+    action = "change"
+    template_name = "ledger/asset_bulk_edit.html"
+
+    def _pks(self, data: Any) -> list[int]:
+        return [int(pk) for pk in data.getlist("pk") if str(pk).isdigit()][:MAX_BULK]
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        pks = self._pks(request.GET)
+        return render(request, self.template_name, {"form": AssetBulkEditForm(acting_user=request.user),
+                                                    "pks": pks, "assets": self._preview(request, pks)})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        pks = self._pks(request.POST)
+        form = AssetBulkEditForm(request.POST, acting_user=request.user)
+        if form.is_valid():
+            try:
+                count = bulk_edit_assets(request.user, pks, form.changes())
+            except BulkEditError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("{count} assets were updated.").format(count=count))
+                return redirect("ledger:asset_list")
+        return render(request, self.template_name, {"form": form, "pks": pks, "assets": self._preview(request, pks)})
+
+    def _preview(self, request: HttpRequest, pks: list[int]) -> QuerySet[Any]:
+        return Asset.objects.restrict(request.user, "change").filter(pk__in=pks).order_by("key")

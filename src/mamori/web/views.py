@@ -59,6 +59,7 @@ class RestrictedListView(PolicyRequiredMixin, ListView):  # type: ignore[type-ar
         context = super().get_context_data(**kwargs)
         context["filterset"] = getattr(self, "filterset", None)
         context["can_add"] = allows(self.request.user, self.model, "add")
+        context["can_change"] = allows(self.request.user, self.model, "change")
         query = self.request.GET.copy()
         query.pop("page", None)
         context["query_string"] = query.urlencode()
