@@ -24,7 +24,8 @@ ALL = frozenset(Action)
 READ = frozenset({Action.VIEW})
 WRITE = frozenset({Action.VIEW, Action.ADD, Action.CHANGE})
 
-LEDGER = ("ledger.asset", "ledger.vendor", "ledger.remoteaccesspath", "ledger.networksegment")
+LEDGER = ("ledger.asset", "ledger.vendor", "ledger.remoteaccesspath", "ledger.networksegment", "ledger.assetsbom",
+          "ledger.vendordisclosure")
 TENANCY = ("tenancy.facility", "tenancy.department", "tenancy.staffmember")
 
 GRANTS: dict[str, dict[str, frozenset[Action]]] = {
@@ -41,6 +42,8 @@ GRANTS: dict[str, dict[str, frozenset[Action]]] = {
         "ledger.asset": READ,
         "ledger.vendor": READ,
         "ledger.remoteaccesspath": READ,
+        "ledger.assetsbom": READ,
+        "ledger.vendordisclosure": frozenset({Action.VIEW, Action.ADD}),  # vendors submit their own MDS/SDS
     },
     Role.EXECUTIVE: {"tenancy.facility": READ},
     Role.INSPECTOR: {**dict.fromkeys(LEDGER, READ), "tenancy.facility": READ},

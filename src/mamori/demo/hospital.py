@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from mamori.demo.devices import CASE_DEVICES, TEMPLATES, CaseDevice, Template
 from mamori.demo.records import (
     DemoAsset,
+    DemoDisclosure,
     DemoFacility,
     DemoHospital,
     DemoRemotePath,
@@ -190,6 +191,22 @@ def _paths(assets: tuple[DemoAsset, ...], today: date) -> tuple[DemoRemotePath, 
     )
 
 
+def _disclosures(today: date) -> tuple[DemoDisclosure, ...]:
+    """MDS/SDS from seven of the twelve vendors; two with 「いいえ」 answers and their risk assessment."""
+    return (
+        DemoDisclosure("V-EHR", "sds", "電子カルテシステム保守サービス", today - timedelta(days=220), 3,
+                       "リモート保守のアクセスログ提供・二要素認証が「いいえ」。次回更新（2028年）で対応を契約条件にする。"),
+        DemoDisclosure("V-EHR", "mds", "電子カルテシステム", today - timedelta(days=220), 0, ""),
+        DemoDisclosure("V-PACS", "mds", "PACS・読影ビューア", today - timedelta(days=150), 0, ""),
+        DemoDisclosure("V-LAB", "sds", "臨床検査システム保守", today - timedelta(days=400), 1,
+                       "保守作業後のデータ消去手順が未整備。作業報告書で消去を確認する運用で受容。"),
+        DemoDisclosure("V-MOD", "mds", "CT・MRI 装置", today - timedelta(days=90), 0, ""),
+        DemoDisclosure("V-NET", "sds", "ネットワーク運用保守", today - timedelta(days=60), 0, ""),
+        DemoDisclosure("V-PUMP", "mds", "輸液ポンプ管理システム", today - timedelta(days=300), 0, ""),
+        DemoDisclosure("V-PHARM", "sds", "薬剤部門システム保守", today - timedelta(days=30), 0, ""),
+    )
+
+
 def generate_hospital(*, seed: int = 20261122, assets_target: int = 1000, today: date | None = None) -> DemoHospital:
     """The demo hospital for `seed`; the same seed always gives the same hospital."""
     today = today or DEFAULT_TODAY
@@ -198,4 +215,5 @@ def generate_hospital(*, seed: int = 20261122, assets_target: int = 1000, today:
     responsibility: dict[str | None, str] = {v.code: v.update_responsibility for v in vendors}
     assets = _assets(rng, assets_target, today, responsibility)
     return DemoHospital(facility=FACILITY, departments=DEPARTMENTS, staff=make_staff(rng, today), segments=SEGMENTS,
-                        vendors=vendors, assets=assets, remote_paths=_paths(assets, today))
+                        vendors=vendors, assets=assets, remote_paths=_paths(assets, today),
+                        disclosures=_disclosures(today))

@@ -14,7 +14,7 @@ from django.db import transaction
 from mamori.audit.recording import record
 from mamori.demo.hospital import generate_hospital
 from mamori.demo.records import DemoHospital
-from mamori.ledger.models import Asset, NetworkSegment, RemoteAccessPath, Vendor
+from mamori.ledger.models import Asset, NetworkSegment, RemoteAccessPath, Vendor, VendorDisclosure
 from mamori.tenancy.models import Department, Facility, StaffMember
 
 DEMO_MARKER = "demo"
@@ -94,6 +94,11 @@ def load_demo(*, seed: int = 20261122, assets_target: int = 1000, hospital: Demo
     through = RemoteAccessPath.targets.through
     through.objects.bulk_create(
         through(remoteaccesspath_id=path.pk, asset_id=assets[key].pk) for path, keys in paths for key in keys)
+    VendorDisclosure.objects.bulk_create(
+        VendorDisclosure(vendor=vendors[d.vendor_code], kind=d.kind, subject=d.subject, received_on=d.received_on,
+                         no_answers=d.no_answers, reviewed_on=d.received_on if d.no_answers else None,
+                         review_notes=d.review_notes)
+        for d in demo.disclosures)
     counts = {"departments": len(departments), "staff": len(demo.staff), "segments": len(segments),
               "vendors": len(vendors), "assets": len(assets), "remote_paths": len(paths)}
     record("demo_loaded", instance=facility, changes={"seed": seed, **counts})

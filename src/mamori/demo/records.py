@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-__all__ = ["DemoAsset", "DemoDepartment", "DemoFacility", "DemoHospital", "DemoRemotePath", "DemoSegment",
-           "DemoSoftware", "DemoStaff", "DemoVendor"]
+__all__ = ["DemoAsset", "DemoDepartment", "DemoDisclosure", "DemoFacility", "DemoHospital", "DemoRemotePath",
+           "DemoSegment", "DemoSoftware", "DemoStaff", "DemoVendor"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +120,16 @@ class DemoRemotePath:
 
 
 @dataclass(frozen=True, slots=True)
+class DemoDisclosure:
+    vendor_code: str
+    kind: str  # mds | sds
+    subject: str
+    received_on: date
+    no_answers: int
+    review_notes: str
+
+
+@dataclass(frozen=True, slots=True)
 class DemoHospital:
     facility: DemoFacility
     departments: tuple[DemoDepartment, ...]
@@ -128,3 +138,4 @@ class DemoHospital:
     vendors: tuple[DemoVendor, ...]
     assets: tuple[DemoAsset, ...]
     remote_paths: tuple[DemoRemotePath, ...]
+    disclosures: tuple[DemoDisclosure, ...] = ()

@@ -47,6 +47,13 @@ class SegmentKind(models.TextChoices):
     MAINTENANCE = "maintenance", _("Maintenance line")
 
 
+class DisclosureKind(models.TextChoices):
+    """製造業者/サービス事業者による医療情報セキュリティ開示書 (JAHIS/JIRA)."""
+
+    MDS = "mds", _("MDS (manufacturer disclosure)")
+    SDS = "sds", _("SDS (service provider disclosure)")
+
+
 class RemoteMethod(models.TextChoices):
     SSL_VPN = "ssl_vpn", _("SSL-VPN")
     IPSEC_VPN = "ipsec_vpn", _("IPsec-VPN")

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mamori.ledger.choices import MfaStatus, UpdateResponsibility
-from mamori.ledger.models import Asset, NetworkSegment, RemoteAccessPath, Vendor
+from mamori.ledger.models import Asset, NetworkSegment, RemoteAccessPath, Vendor, VendorDisclosure
 from mamori.tenancy.models import Department
 
 
@@ -126,3 +126,12 @@ class AssetBulkEditForm(forms.Form):
                 continue
             result[name] = {"true": True, "false": False}.get(value, value) if isinstance(value, str) else value
         return result
+
+
+class VendorDisclosureForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = VendorDisclosure
+        fields = ("kind", "form_version", "subject", "received_on", "no_answers", "reviewed_on", "review_notes")
+        widgets = {"received_on": forms.DateInput(attrs={"type": "date"}),
+                   "reviewed_on": forms.DateInput(attrs={"type": "date"}),
+                   "review_notes": forms.Textarea(attrs={"rows": 3})}

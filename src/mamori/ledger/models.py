@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -15,6 +16,7 @@ from mamori.audit.base import MamoriModel
 from mamori.engines import completeness
 from mamori.ledger.choices import (
     AssetCategory,
+    DisclosureKind,
     MfaStatus,
     PatientSafetyImpact,
     RemoteMethod,
@@ -250,3 +252,34 @@ class SbomComponent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.version}"
+
+
+class VendorDisclosure(MamoriModel):
+    """An MDS or SDS received from a vendor: version, date, how many 「いいえ」 answers, review."""
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="disclosures", verbose_name=_("vendor"))
+    kind = models.CharField(_("kind"), max_length=8, choices=DisclosureKind.choices)
+    form_version = models.CharField(_("form version"), max_length=32, default="Ver.5.0")
+    subject = models.CharField(_("product or service"), max_length=200)
+    received_on = models.DateField(_("received on"))
+    no_answers = models.PositiveSmallIntegerField(_("number of 「いいえ」 answers"), default=0)
+    reviewed_on = models.DateField(_("reviewed on"), null=True, blank=True)
+    review_notes = models.TextField(_("risk assessment"), blank=True,
+                                    help_text=_("Required when any answer is 「いいえ」 (GL 7.0 保守委託機関編 10章)."))
+
+    objects = RestrictedQuerySet.as_manager()
+    facility_path: ClassVar[str] = "vendor__facility"
+    vendor_path: ClassVar[str] = "vendor"
+
+    class Meta:
+        ordering = ("vendor", "-received_on")
+        verbose_name = _("MDS/SDS")
+        verbose_name_plural = _("MDS/SDS")
+
+    def __str__(self) -> str:
+        return f"{self.vendor} {self.get_kind_display()} {self.subject}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.no_answers and not self.review_notes.strip():
+            raise ValidationError({"review_notes": _("Record the risk assessment for the 「いいえ」 answers.")})

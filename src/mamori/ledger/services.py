@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from mamori.accounts.choices import Role
 from mamori.engines import completeness
 from mamori.ledger.choices import AssetCategory, MfaStatus
-from mamori.ledger.models import MFA_REFERENCE_DATE, Asset, RemoteAccessPath
+from mamori.ledger.models import MFA_REFERENCE_DATE, Asset, RemoteAccessPath, Vendor
 from mamori.web.todos import Todo
 
 AV_DEFINITIONS_MAX_AGE = dt.timedelta(days=7)
@@ -106,6 +106,11 @@ def ledger_todos(user: Any, today: dt.date | None = None) -> list[Todo]:
                 "{fields}.").format(fields=_most_missing(assets)),
               assets.filter(completeness__lt=100), f"{asset_list}?incomplete=true", "2-①"),
     ]
+    candidates.append(_todo(
+        "medium", _("Vendors that have not provided an MDS/SDS"),
+        _("Ask each vendor for its 製造業者/サービス事業者による医療情報セキュリティ開示書 (checklist 2-③)."),
+        _summary_scope(Vendor, user).filter(disclosures__isnull=True).order_by("name"),
+        reverse("ledger:vendor_list"), "2-③"))
     todos = [todo for todo in candidates if todo is not None]
     if getattr(user, "role", None) == Role.EXECUTIVE:
         return _without_examples(todos)

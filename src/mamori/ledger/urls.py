@@ -13,6 +13,7 @@ urlpatterns = [
     path("assets/<str:key>/sbom/", views.AssetSbomUploadView.as_view(), name="asset_sbom"),
     path("vendors/", views.VendorListView.as_view(), name="vendor_list"),
     path("vendors/<int:pk>/", views.VendorDetailView.as_view(), name="vendor_detail"),
+    path("vendors/<int:pk>/disclosures/", views.VendorDisclosureCreateView.as_view(), name="vendor_disclosure"),
     path("remote-paths/", views.RemoteAccessPathListView.as_view(), name="remotepath_list"),
     path("remote-paths/new/", views.RemoteAccessPathEditView.as_view(), name="remotepath_create"),
     path("remote-paths/<int:pk>/", views.RemoteAccessPathDetailView.as_view(), name="remotepath_detail"),

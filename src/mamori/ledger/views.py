@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView
 
+from mamori.accounts.policy import allows
 from mamori.engines.sbom import MAX_SBOM_BYTES, SbomError
 from mamori.ledger.filtersets import AssetFilterSet, RemoteAccessPathFilterSet, VendorFilterSet
-from mamori.ledger.forms import AssetBulkEditForm, AssetForm, RemoteAccessPathForm
-from mamori.ledger.models import Asset, RemoteAccessPath, Vendor
+from mamori.ledger.forms import AssetBulkEditForm, AssetForm, RemoteAccessPathForm, VendorDisclosureForm
+from mamori.ledger.models import Asset, RemoteAccessPath, Vendor, VendorDisclosure
 from mamori.ledger.sboms import attach_sbom, current_components
 from mamori.ledger.services import BulkEditError, bulk_edit_assets
 from mamori.web.views import PolicyRequiredMixin, RestrictedDetailMixin, RestrictedListView
@@ -74,6 +75,9 @@ class VendorDetailView(RestrictedDetailMixin, DetailView):  # type: ignore[type-
         user = self.request.user
         context["paths"] = RemoteAccessPath.objects.restrict(user, "view").filter(vendor=self.object)
         context["assets"] = Asset.objects.restrict(user, "view").filter(vendor=self.object).order_by("key")[:200]
+        context["disclosures"] = VendorDisclosure.objects.restrict(user, "view").filter(vendor=self.object)
+        if allows(user, VendorDisclosure, "add"):
+            context["disclosure_form"] = VendorDisclosureForm()
         return context
 
 
@@ -211,3 +215,23 @@ class AssetBulkEditView(PolicyRequiredMixin, View):
 
     def _preview(self, request: HttpRequest, pks: list[int]) -> QuerySet[Any]:
         return Asset.objects.restrict(request.user, "change").filter(pk__in=pks).order_by("key")
+
+
+class VendorDisclosureCreateView(PolicyRequiredMixin, View):
+    """Record an MDS/SDS received from (or submitted by) a vendor."""
+
+    model = VendorDisclosure
+    action = "add"
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        vendor = get_object_or_404(Vendor.objects.restrict(request.user, "view"), pk=pk)
+        form = VendorDisclosureForm(request.POST, instance=VendorDisclosure(vendor=vendor))
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("The MDS/SDS was recorded."))
+            return redirect(vendor.get_absolute_url())
+        context = {"object": vendor, "disclosure_form": form,
+                   "disclosures": VendorDisclosure.objects.restrict(request.user, "view").filter(vendor=vendor),
+                   "paths": RemoteAccessPath.objects.restrict(request.user, "view").filter(vendor=vendor),
+                   "assets": Asset.objects.restrict(request.user, "view").filter(vendor=vendor).order_by("key")[:200]}
+        return render(request, "ledger/vendor_detail.html", context, status=400)
