@@ -35,6 +35,12 @@ def _operator_actor() -> Any:
     return Actor(user_id=None, username=f"cli:{getpass.getuser()}", source="cli")
 
 
+def _user_actor(user: Any) -> Any:
+    from mamori.audit.context import Actor
+
+    return Actor(user_id=user.pk, username=user.get_username(), source="cli")
+
+
 def _run_as(args: argparse.Namespace) -> Any:
     """The user named by --user (must exist and be active), or None for the local operator."""
     if not getattr(args, "user", None):
@@ -167,6 +173,64 @@ def cmd_ledger_attach_sbom(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ledger_import(args: argparse.Namespace) -> int:
+    _setup_django()
+    from mamori.audit.context import acting_as
+    from mamori.engines.sheets import TableError
+    from mamori.ledger.imports import apply_import, plan_import
+    from mamori.tenancy.models import Facility
+
+    user = _run_as(args)
+    facilities = Facility.objects.all() if user is None else Facility.objects.restrict(user, "view")
+    facility = facilities.filter(code=args.facility).first() if args.facility else None
+    if facility is None:
+        choices = ", ".join(facilities.values_list("code", flat=True)) or "none"
+        print(f"mamori: name the facility with --facility ({choices})", file=sys.stderr)
+        return 2
+    try:
+        plan = plan_import(args.file.read_bytes(), args.file.name, facility, user)
+    except TableError as exc:
+        print(f"mamori: {exc}", file=sys.stderr)
+        return 1
+    for error in plan.errors:
+        print(error, file=sys.stderr)
+    summary = plan.summary()
+    print(f"{args.file.name}: {summary['created']} to create, {summary['updated']} to update, "
+          f"{summary['unchanged']} unchanged, {summary['errors']} errors")
+    if not plan.ok:
+        print("Nothing was imported.", file=sys.stderr)
+        return 1
+    if args.dry_run:
+        return 0
+    actor = _operator_actor() if user is None else _user_actor(user)
+    with acting_as(actor):
+        apply_import(plan)
+    print("Imported.")
+    return 0
+
+
+def cmd_ledger_export(args: argparse.Namespace) -> int:
+    _setup_django()
+    from mamori.engines.sheets import TableError
+    from mamori.ledger.imports import export_assets
+    from mamori.ledger.models import Asset
+
+    user = _run_as(args)
+    assets = Asset.objects.all() if user is None else Asset.objects.restrict(user, "view")
+    if args.facility:
+        assets = assets.filter(facility__code=args.facility)
+    fmt = "csv" if args.file.suffix.lower() == ".csv" else "xlsx"
+    encoding = "cp932" if args.encoding == "cp932" else "utf-8-sig"
+    try:
+        data = export_assets(assets, fmt, encoding, args.file.name)
+    except TableError as exc:
+        print(f"mamori: {exc}", file=sys.stderr)
+        return 1
+    args.file.write_bytes(data)
+    print(f"Wrote {assets.count()} assets to {args.file}")
+    return 0
+
+
 def cmd_token_create(args: argparse.Namespace) -> int:
     _setup_django()
     from mamori.accounts.models import ApiToken, User
@@ -249,6 +313,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("key", help="asset number")
     p.add_argument("file", type=Path)
     p.add_argument("--facility", help="facility code, when several facilities use the same asset number")
+    p.add_argument("--user", help="run as this user (their permissions apply)")
+
+    p = ledger_sub.add_parser("import", help="import assets from .xlsx or CSV (all or nothing)")
+    p.set_defaults(handler=cmd_ledger_import)
+    p.add_argument("file", type=Path)
+    p.add_argument("--facility", help="facility code")
+    p.add_argument("--dry-run", action="store_true", help="check and report only")
+    p.add_argument("--user", help="run as this user (their permissions apply)")
+    p = ledger_sub.add_parser("export", help="export assets to .xlsx or .csv (by the file's extension)")
+    p.set_defaults(handler=cmd_ledger_export)
+    p.add_argument("file", type=Path)
+    p.add_argument("--facility", help="facility code")
+    p.add_argument("--encoding", choices=["utf-8", "cp932"], default="utf-8", help="CSV encoding")
     p.add_argument("--user", help="run as this user (their permissions apply)")
 
     token = add("token", lambda a: 2, "API tokens")

@@ -31,10 +31,16 @@ class InputLocation:
 
 
 class InputError(MamoriError):
-    """Bad input: the message always starts with the location ("file, line N, field: reason")."""
+    """Bad input: the message always starts with the location ("file, line N, field: reason").
 
-    def __init__(self, reason: str, location: InputLocation | None = None) -> None:
+    `code` and `params` let an application show the reason in the user's language; `reason` is English.
+    """
+
+    def __init__(self, reason: str, location: InputLocation | None = None, *, code: str = "",
+                 params: dict[str, object] | None = None) -> None:
         self.reason = reason
+        self.code = code
+        self.params = params or {}
         self.location = location or InputLocation()
         where = str(self.location)
         super().__init__(f"{where}: {reason}" if where else reason)

@@ -17,7 +17,9 @@ from rest_framework.routers import DefaultRouter
 from mamori.accounts.policy import allows
 from mamori.api_base import RestrictedModelViewSet
 from mamori.engines.sbom import MAX_SBOM_BYTES, SbomError
+from mamori.engines.sheets import TableError
 from mamori.ledger.filtersets import AssetFilterSet, RemoteAccessPathFilterSet, VendorFilterSet
+from mamori.ledger.imports import apply_import, plan_import
 from mamori.ledger.models import Asset, AssetSbom, NetworkSegment, RemoteAccessPath, Vendor
 from mamori.ledger.sboms import attach_sbom
 from mamori.tenancy.models import Facility
@@ -93,6 +95,28 @@ class AssetViewSet(RestrictedModelViewSet):
     queryset = Asset.objects.select_related("segment", "vendor", "department").order_by("key")
     serializer_class = AssetSerializer
     filterset_class = AssetFilterSet
+
+    @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {
+        "file": {"type": "string", "format": "binary"}, "facility": {"type": "integer"},
+        "dry_run": {"type": "boolean"}}}}, responses={200: dict, 400: dict})
+    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser], url_path="import")
+    def import_file(self, request: Request) -> Response:
+        """Import .xlsx/CSV all or nothing; 400 lists every problem as "file, row N, column: reason"."""
+        if not allows(request.user, Asset, "add"):
+            raise PermissionDenied
+        facility = Facility.objects.restrict(request.user, "view").filter(
+            pk=request.data.get("facility") or 0).first()
+        upload = request.FILES.get("file")
+        if upload is None or facility is None:
+            raise ValidationError({"file": "a file and a facility you may reach are required"})
+        try:
+            plan = plan_import(upload.read(), upload.name or "ledger.csv", facility, request.user)
+        except TableError as exc:
+            raise ValidationError({"file": str(exc)}) from exc
+        if not plan.ok:
+            return Response({**plan.summary(), "problems": plan.errors}, status=400)
+        dry_run = str(request.data.get("dry_run", "")).lower() in ("1", "true", "yes")
+        return Response({**(plan.summary() if dry_run else apply_import(plan)), "dry_run": dry_run})
 
     @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {
         "sbom": {"type": "string", "format": "binary"}}}}, responses={201: SbomSerializer})

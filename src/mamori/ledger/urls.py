@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mamori.ledger import views
+from mamori.ledger import import_views, views
 
 app_name = "ledger"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("assets/", views.AssetListView.as_view(), name="asset_list"),
     path("assets/new/", views.AssetEditView.as_view(), name="asset_create"),
     path("assets/bulk-edit/", views.AssetBulkEditView.as_view(), name="asset_bulk_edit"),
+    path("assets/import/", import_views.AssetImportView.as_view(), name="asset_import"),
+    path("assets/export/", import_views.AssetExportView.as_view(), name="asset_export"),
     path("assets/<str:key>/", views.AssetDetailView.as_view(), name="asset_detail"),
     path("assets/<str:key>/edit/", views.AssetEditView.as_view(), name="asset_edit"),
     path("assets/<str:key>/sbom/", views.AssetSbomUploadView.as_view(), name="asset_sbom"),

@@ -14,6 +14,7 @@ from django.views.generic import DetailView
 
 from mamori.accounts.policy import allows
 from mamori.engines.sbom import MAX_SBOM_BYTES, SbomError
+from mamori.input_errors import localise_input_error
 from mamori.ledger.filtersets import AssetFilterSet, RemoteAccessPathFilterSet, VendorFilterSet
 from mamori.ledger.forms import AssetBulkEditForm, AssetForm, RemoteAccessPathForm, VendorDisclosureForm
 from mamori.ledger.models import Asset, RemoteAccessPath, Vendor, VendorDisclosure
@@ -179,7 +180,7 @@ class AssetSbomUploadView(PolicyRequiredMixin, View):
             try:
                 sbom = attach_sbom(asset, upload.read(), upload.name or "sbom.json")
             except SbomError as exc:
-                messages.error(request, _("The SBOM was not attached: {error}").format(error=exc))
+                messages.error(request, _("The SBOM was not attached: {error}").format(error=localise_input_error(exc)))
             else:
                 messages.success(request, _("SBOM attached: {count} components.").format(count=sbom.component_count))
         return redirect(asset.get_absolute_url())

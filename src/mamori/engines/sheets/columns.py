@@ -24,7 +24,12 @@ class ColumnKind(StrEnum):
 
 
 class CellError(ValueError):
-    """The reason one cell cannot be used."""
+    """The reason one cell cannot be used: English text plus a code and parameters for translation."""
+
+    def __init__(self, code: str, reason: str, **params: object) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.params = params
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +69,8 @@ def _date(text: str) -> dt.date:
     try:
         return _date_or_value_error(text)
     except ValueError as exc:
-        raise CellError(f"not a date: {text!r} (use 2025-04-01, 2025/4/1 or 令和7年4月1日)") from exc
+        raise CellError("not_date", f"not a date: {text!r} (use 2025-04-01, 2025/4/1 or 令和7年4月1日)",
+                        value=text) from exc
 
 
 def _date_or_value_error(text: str) -> dt.date:
@@ -83,7 +89,7 @@ def parse_cell(column: Column, raw: object) -> object:
     """Convert a cell (str from CSV, or a typed value from xlsx) to the column's type; None when empty."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         if column.required:
-            raise CellError("a value is required")
+            raise CellError("required", "a value is required")
         if column.kind == ColumnKind.TEXT:
             return ""
         return [] if column.kind == ColumnKind.LIST else None
@@ -96,36 +102,36 @@ def parse_cell(column: Column, raw: object) -> object:
     text = str(raw).strip() if not isinstance(raw, float) or not raw.is_integer() else str(int(raw))
     if column.kind == ColumnKind.TEXT:
         if column.max_length and len(text) > column.max_length:
-            raise CellError(f"longer than {column.max_length} characters")
+            raise CellError("too_long", f"longer than {column.max_length} characters", limit=column.max_length)
         return text
     if column.kind == ColumnKind.INT:
         try:
             return int(text.replace(",", ""))
         except ValueError as exc:
-            raise CellError(f"not a whole number: {text!r}") from exc
+            raise CellError("not_int", f"not a whole number: {text!r}", value=text) from exc
     if column.kind == ColumnKind.BOOL:
         lowered = text.lower()
         if lowered in TRUE:
             return True
         if lowered in FALSE:
             return False
-        raise CellError(f"not yes/no: {text!r} (use はい/いいえ)")
+        raise CellError("not_bool", f"not yes/no: {text!r} (use はい/いいえ)", value=text)
     if column.kind == ColumnKind.IP:
         try:
             return str(ipaddress.ip_address(text))
         except ValueError as exc:
-            raise CellError(f"not an IP address: {text!r}") from exc
+            raise CellError("not_ip", f"not an IP address: {text!r}", value=text) from exc
     if column.kind == ColumnKind.MAC:
         match = MAC.match(text)
         if not match:
-            raise CellError(f"not a MAC address: {text!r}")
+            raise CellError("not_mac", f"not a MAC address: {text!r}", value=text)
         return ":".join(match.groups()).lower()
     if column.kind == ColumnKind.CHOICE:
         for spelling, value in column.choices.items():
             if spelling.lower() == text.lower():
                 return value
         allowed = "、".join(_first_spellings(column))
-        raise CellError(f"not one of {allowed}: {text!r}")
+        raise CellError("not_choice", f"not one of {allowed}: {text!r}", value=text, allowed=allowed)
     return [item.strip() for item in re.split(r"[\n;]", text) if item.strip()]
 
 
