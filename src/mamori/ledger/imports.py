@@ -78,7 +78,7 @@ def plan_import(data: bytes, filename: str, facility: Facility, user: Any = None
     plan.errors.extend(localise_row_error(e) for e in table.errors)
     if not table.ok:
         return plan
-    existing = {a.key: a for a in Asset.objects.filter(facility=facility)}
+    existing = {a.key: a for a in Asset.objects.filter(facility=facility).select_related(*REFERENCES)}
     changeable = (set(Asset.objects.restrict(user, "change").filter(facility=facility).values_list("key", flat=True))
                   if user is not None else set(existing))
     references = _References(facility)
