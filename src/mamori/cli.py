@@ -41,6 +41,15 @@ def _user_actor(user: Any) -> Any:
     return Actor(user_id=user.pk, username=user.get_username(), source="cli")
 
 
+def _scoped(model: Any, user: Any, action: str = "view") -> Any:
+    """All objects for the local operator; for a --user, what the permission path allows."""
+    return model.objects.all() if user is None else model.objects.restrict(user, action)
+
+
+def _actor_for(user: Any) -> Any:
+    return _operator_actor() if user is None else _user_actor(user)
+
+
 def _run_as(args: argparse.Namespace) -> Any:
     """The user named by --user (must exist and be active), or None for the local operator."""
     if not getattr(args, "user", None):
@@ -132,7 +141,7 @@ def cmd_ledger_list(args: argparse.Namespace) -> int:
     from mamori.ledger.models import Asset
 
     user = _run_as(args)
-    qs: Any = Asset.objects.all() if user is None else Asset.objects.restrict(user, "view")
+    qs = _scoped(Asset, user)
     data = {k: v for k, v in (("category", args.category), ("vendor", args.vendor), ("q", args.search)) if v}
     qs = AssetFilterSet(data, queryset=qs.select_related("vendor", "segment")).qs
     rows = [{"key": a.key, "name": a.name, "category": a.category, "ip_address": a.ip_address,
@@ -155,7 +164,7 @@ def cmd_ledger_attach_sbom(args: argparse.Namespace) -> int:
     from mamori.ledger.sboms import attach_sbom
 
     user = _run_as(args)
-    qs = Asset.objects.all() if user is None else Asset.objects.restrict(user, "change")
+    qs = _scoped(Asset, user, "change")
     if args.facility:
         qs = qs.filter(facility__code=args.facility)
     matches = list(qs.filter(key=args.key)[:2])
@@ -164,7 +173,7 @@ def cmd_ledger_attach_sbom(args: argparse.Namespace) -> int:
               f"{'you may change' if user else ''} (use --facility)".replace("  ", " "), file=sys.stderr)
         return 2
     try:
-        with acting_as(_operator_actor()):
+        with acting_as(_actor_for(user)):
             sbom = attach_sbom(matches[0], args.file.read_bytes(), args.file.name)
     except SbomError as exc:
         print(f"mamori: {exc}", file=sys.stderr)
@@ -181,7 +190,7 @@ def cmd_ledger_import(args: argparse.Namespace) -> int:
     from mamori.tenancy.models import Facility
 
     user = _run_as(args)
-    facilities = Facility.objects.all() if user is None else Facility.objects.restrict(user, "view")
+    facilities = _scoped(Facility, user)
     facility = facilities.filter(code=args.facility).first() if args.facility else None
     if facility is None:
         choices = ", ".join(facilities.values_list("code", flat=True)) or "none"
@@ -202,8 +211,7 @@ def cmd_ledger_import(args: argparse.Namespace) -> int:
         return 1
     if args.dry_run:
         return 0
-    actor = _operator_actor() if user is None else _user_actor(user)
-    with acting_as(actor):
+    with acting_as(_actor_for(user)):
         apply_import(plan)
     print("Imported.")
     return 0
@@ -216,7 +224,7 @@ def cmd_ledger_export(args: argparse.Namespace) -> int:
     from mamori.ledger.models import Asset
 
     user = _run_as(args)
-    assets = Asset.objects.all() if user is None else Asset.objects.restrict(user, "view")
+    assets = _scoped(Asset, user)
     if args.facility:
         assets = assets.filter(facility__code=args.facility)
     fmt = "csv" if args.file.suffix.lower() == ".csv" else "xlsx"
