@@ -11,7 +11,7 @@ import random
 from collections.abc import Iterator
 from datetime import date, timedelta
 
-from mamori.demo.devices import CASE_DEVICES, TEMPLATES, CaseDevice, Template
+from mamori.demo.catalogue import CASE_DEVICES, TEMPLATES, CaseDevice, Template
 from mamori.demo.records import (
     DemoAsset,
     DemoDisclosure,
@@ -22,7 +22,7 @@ from mamori.demo.records import (
     DemoSoftware,
     DemoVendor,
 )
-from mamori.demo.roster import DEPARTMENTS, make_staff
+from mamori.demo.staff_roster import DEPARTMENTS, make_staff
 
 __all__ = ["DEFAULT_TODAY", "generate_hospital"]
 
