@@ -50,6 +50,18 @@ def _actor_for(user: Any) -> Any:
     return _operator_actor() if user is None else _user_actor(user)
 
 
+def _facility(args: argparse.Namespace, user: Any) -> Any:
+    """The facility named by --facility among those the user may reach; None (reported) otherwise."""
+    from mamori.tenancy.models import Facility
+
+    facilities = _scoped(Facility, user)
+    facility = facilities.filter(code=args.facility).first() if args.facility else None
+    if facility is None:
+        choices = ", ".join(facilities.values_list("code", flat=True)) or "none"
+        print(f"mamori: name the facility with --facility ({choices})", file=sys.stderr)
+    return facility
+
+
 def _run_as(args: argparse.Namespace) -> Any:
     """The user named by --user (must exist and be active), or None for the local operator."""
     if not getattr(args, "user", None):
@@ -187,14 +199,10 @@ def cmd_ledger_import(args: argparse.Namespace) -> int:
     from mamori.audit.context import acting_as
     from mamori.engines.sheets import TableError
     from mamori.ledger.imports import apply_import, plan_import
-    from mamori.tenancy.models import Facility
 
     user = _run_as(args)
-    facilities = _scoped(Facility, user)
-    facility = facilities.filter(code=args.facility).first() if args.facility else None
+    facility = _facility(args, user)
     if facility is None:
-        choices = ", ".join(facilities.values_list("code", flat=True)) or "none"
-        print(f"mamori: name the facility with --facility ({choices})", file=sys.stderr)
         return 2
     try:
         plan = plan_import(args.file.read_bytes(), args.file.name, facility, user)
@@ -237,6 +245,38 @@ def cmd_ledger_export(args: argparse.Namespace) -> int:
     args.file.write_bytes(data)
     print(f"Wrote {assets.count()} assets to {args.file}")
     return 0
+
+
+def cmd_discover_import_nmap(args: argparse.Namespace) -> int:
+    _setup_django()
+    from mamori.audit.context import acting_as
+    from mamori.engines.discovery import NmapParseError
+    from mamori.ledger.discovery import import_nmap
+
+    user = _run_as(args)
+    if user is not None and not _allows(user, "ledger.discoveryrun", "add"):
+        print(f"mamori: {user.username} may not import scans", file=sys.stderr)
+        return 2
+    facility = _facility(args, user)
+    if facility is None:
+        return 2
+    try:
+        with acting_as(_actor_for(user)):
+            run = import_nmap(args.file.read_bytes(), args.file.name, facility)
+    except NmapParseError as exc:
+        print(f"mamori: {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.file.name}: {run.hosts_up} hosts answered; {run.unregistered_count} not in the ledger, "
+          f"{run.exposed_count} exposed services, {run.not_seen_count} registered hosts did not answer")
+    for finding in run.findings.exclude(kind="not_seen"):
+        print(f"  [{finding.kind}] {finding.address}{f':{finding.port}' if finding.port else ''} {finding.reason_en}")
+    return 0
+
+
+def _allows(user: Any, model: str, action: str) -> bool:
+    from mamori.accounts.policy import allows
+
+    return allows(user, model, action)
 
 
 def cmd_token_create(args: argparse.Namespace) -> int:
@@ -334,6 +374,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     p.add_argument("--facility", help="facility code")
     p.add_argument("--encoding", choices=["utf-8", "cp932"], default="utf-8", help="CSV encoding")
+    p.add_argument("--user", help="run as this user (their permissions apply)")
+
+    discover = add("discover", lambda a: 2, "network discovery")
+    discover_sub = discover.add_subparsers(dest="discover_command", required=True)
+    p = discover_sub.add_parser("import-nmap", help="import an nmap XML scan and compare it with the ledger")
+    p.set_defaults(handler=cmd_discover_import_nmap)
+    p.add_argument("file", type=Path)
+    p.add_argument("--facility", help="facility code")
     p.add_argument("--user", help="run as this user (their permissions apply)")
 
     token = add("token", lambda a: 2, "API tokens")

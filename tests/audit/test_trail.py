@@ -113,3 +113,14 @@ def test_sql_reorder_is_detected() -> None:
                        [*values[second.pk], first.pk])
     verdict = verify()
     assert not verdict.ok and verdict.first_broken_seq == second.seq
+
+
+def test_partially_loaded_objects_are_audited_without_loading_the_rest() -> None:
+    fac = factories.facility()
+    asset = factories.asset(fac, name="部分読込")
+    partial = type(asset).objects.only("pk", "name").get(pk=asset.pk)
+    partial.name = "部分読込（変更）"
+    partial.save(update_fields=["name"])
+    entry = AuditEntry.objects.filter(action="update", object_type="ledger.asset").latest("seq")
+    assert entry.changes["name"] == ["部分読込", "部分読込（変更）"]
+    assert "location" not in entry.changes

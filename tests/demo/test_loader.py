@@ -25,8 +25,9 @@ def test_demo_loads_completely_with_one_audit_entry() -> None:
     path = RemoteAccessPath.objects.get(code="RP-01")
     assert path.appliance is not None and path.appliance.os_version == "6.0.4" and path.targets.count() == 4
     assert RemoteAccessPath.objects.get(code="RP-03").appliance is None
-    # the facility's own create entry and one entry for the load: not a thousand per-row entries
-    assert sorted(AuditEntry.objects.values_list("action", flat=True)) == ["create", "demo_loaded"]
+    # the facility's own entry, the discovery scan and one entry for the load: not a thousand per-row entries
+    assert sorted(AuditEntry.objects.values_list("action", flat=True)) == [
+        "create", "create", "demo_loaded", "discovery_import"]
     assert verify().ok
 
 

@@ -49,8 +49,11 @@ def _plain(value: Any) -> Any:
 def snapshot(instance: models.Model) -> dict[str, Any]:
     """The instance's concrete field values (foreign keys by id); secrets only as a fingerprint."""
     values: dict[str, Any] = {}
+    deferred = instance.get_deferred_fields()  # not loaded (.only()/.defer()): reading them would query
     for field in instance._meta.concrete_fields:
         name = field.attname
+        if name in deferred:
+            continue
         value = getattr(instance, name)
         values[field.name] = _fingerprint(value) if field.name in REDACTED_FIELDS else _plain(value)
     return values

@@ -24,6 +24,8 @@ def _on_save(sender: type[models.Model], instance: models.Model, created: bool, 
         return
     after = snapshot(instance)
     before = None if created else getattr(instance, "_audit_loaded", None)
+    if before is not None:  # compare only what was loaded; deferred fields were not read
+        after = {name: value for name, value in after.items() if name in before}
     ignore: frozenset[str] = getattr(sender, "audit_ignore", frozenset())
     changes = {k: v for k, v in diff(before, after).items() if k not in ignore}
     if not created and not changes:

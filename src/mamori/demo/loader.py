@@ -6,18 +6,23 @@ bury the trail); the load itself is one audit entry naming what was created.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
 from mamori.audit.recording import record
 from mamori.demo.hospital import generate_hospital
+from mamori.demo.nmap_scan import demo_scan_xml
 from mamori.demo.records import DemoHospital
+from mamori.ledger.discovery import import_nmap
 from mamori.ledger.models import Asset, NetworkSegment, RemoteAccessPath, Vendor, VendorDisclosure
 from mamori.tenancy.models import Department, Facility, StaffMember
 
 DEMO_MARKER = "demo"
+JST = ZoneInfo("Asia/Tokyo")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +104,10 @@ def load_demo(*, seed: int = 20261122, assets_target: int = 1000, hospital: Demo
                          no_answers=d.no_answers, reviewed_on=d.received_on if d.no_answers else None,
                          review_notes=d.review_notes)
         for d in demo.disclosures)
+    scan_time = dt.datetime.combine(demo.facility_today - dt.timedelta(days=4), dt.time(9, 0), tzinfo=JST)
+    run = import_nmap(demo_scan_xml(demo, scan_time), "medical-segment-scan.xml", facility)
     counts = {"departments": len(departments), "staff": len(demo.staff), "segments": len(segments),
-              "vendors": len(vendors), "assets": len(assets), "remote_paths": len(paths)}
+              "vendors": len(vendors), "assets": len(assets), "remote_paths": len(paths),
+              "unregistered_hosts_found": run.unregistered_count}
     record("demo_loaded", instance=facility, changes={"seed": seed, **counts})
     return DemoLoadResult(facility=facility.name, counts=counts)

@@ -1,4 +1,9 @@
-"""Plain records of the generated demo hospital (no Django): the loader maps them to models."""
+"""Plain records of the generated demo hospital (no Django): the loader maps them to models.
+
+Codes (department, segment, vendor) and asset keys are references between records; within one
+`DemoHospital` every reference resolves. Closed vocabularies are those of the ledger and tenancy
+`choices.py` (category, kind, job type, mfa, update responsibility, method, patient-safety impact).
+"""
 
 from __future__ import annotations
 
@@ -99,6 +104,7 @@ class DemoAsset:
     update_responsibility: str
     serial_number: str
     software: tuple[DemoSoftware, ...]
+    notes: str = ""  # why a gap exists, e.g. antivirus left out on the vendor's instruction
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,3 +145,4 @@ class DemoHospital:
     assets: tuple[DemoAsset, ...]
     remote_paths: tuple[DemoRemotePath, ...]
     disclosures: tuple[DemoDisclosure, ...] = ()
+    facility_today: date = date(2026, 11, 20)  # the "today" the hospital was generated for

@@ -61,3 +61,9 @@ class RemoteMethod(models.TextChoices):
     REMOTE_TOOL = "remote_tool", _("Remote-control tool")
     RDP = "rdp", _("RDP")
     OTHER = "other", _("Other")
+
+
+class DiscoveryFindingKind(models.TextChoices):
+    UNREGISTERED = "unregistered", _("On the network but not in the ledger")
+    NOT_SEEN = "not_seen", _("In the ledger but did not answer")
+    EXPOSED = "exposed", _("Service that should not be exposed")

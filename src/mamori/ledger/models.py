@@ -17,6 +17,7 @@ from mamori.engines import completeness
 from mamori.ledger.choices import (
     AssetCategory,
     DisclosureKind,
+    DiscoveryFindingKind,
     MfaStatus,
     PatientSafetyImpact,
     RemoteMethod,
@@ -283,3 +284,67 @@ class VendorDisclosure(MamoriModel):
         super().clean()
         if self.no_answers and not self.review_notes.strip():
             raise ValidationError({"review_notes": _("Record the risk assessment for the 「いいえ」 answers.")})
+
+
+class DiscoveryRun(MamoriModel):
+    """An imported nmap scan (`nmap -oX`) compared with the ledger of one facility."""
+
+    facility = models.ForeignKey("tenancy.Facility", on_delete=models.CASCADE, related_name="discovery_runs",
+                                 verbose_name=_("facility"))
+    filename = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    scanner_version = models.CharField(_("nmap version"), max_length=32, blank=True)
+    arguments = models.TextField(_("nmap arguments"), blank=True)
+    started = models.DateTimeField(_("scan started"), null=True, blank=True)
+    hosts_up = models.PositiveIntegerField(_("hosts that answered"), default=0)
+    unregistered_count = models.PositiveIntegerField(_("not in the ledger"), default=0)
+    not_seen_count = models.PositiveIntegerField(_("did not answer"), default=0)
+    exposed_count = models.PositiveIntegerField(_("exposed services"), default=0)
+
+    objects = RestrictedQuerySet.as_manager()
+    facility_path: ClassVar[str] = "facility"
+
+    class Meta:
+        ordering = ("-created",)
+        verbose_name = _("discovery run")
+        verbose_name_plural = _("discovery runs")
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.started or self.created:%Y-%m-%d})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("ledger:discovery_detail", kwargs={"pk": self.pk})
+
+
+class DiscoveryFinding(models.Model):
+    """One difference between the wire and the ledger, with nmap's evidence and the reason."""
+
+    run = models.ForeignKey(DiscoveryRun, on_delete=models.CASCADE, related_name="findings", verbose_name=_("run"))
+    kind = models.CharField(_("kind"), max_length=16, choices=DiscoveryFindingKind.choices, db_index=True)
+    address = models.CharField(_("address"), max_length=64, blank=True)
+    mac_address = models.CharField(_("MAC address"), max_length=17, blank=True)
+    mac_vendor = models.CharField(_("MAC vendor"), max_length=100, blank=True)
+    hostname = models.CharField(_("hostname"), max_length=200, blank=True)
+    segment_code = models.CharField(_("network segment"), max_length=32, blank=True)
+    asset = models.ForeignKey(Asset, on_delete=models.SET_NULL, null=True, blank=True, related_name="discoveries",
+                              verbose_name=_("asset"))
+    protocol = models.CharField(_("protocol"), max_length=8, blank=True)
+    port = models.PositiveIntegerField(_("port"), null=True, blank=True)
+    service = models.CharField(_("service"), max_length=200, blank=True)
+    evidence = models.TextField(_("evidence"), blank=True)
+    reason_ja = models.TextField(_("reason (Japanese)"))
+    reason_en = models.TextField(_("reason (English)"))
+    registered_as = models.ForeignKey(Asset, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                      verbose_name=_("registered as"))
+
+    class Meta:
+        ordering = ("run", "kind", "address", "port")
+        verbose_name = _("discovery finding")
+        verbose_name_plural = _("discovery findings")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.address}{f':{self.port}' if self.port else ''}"
+
+    @property
+    def reason(self) -> str:
+        return self.reason_ja if get_language() == "ja" else self.reason_en

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from mamori.accounts.choices import Role
 from mamori.engines import completeness
-from mamori.ledger.choices import AssetCategory, MfaStatus
-from mamori.ledger.models import MFA_REFERENCE_DATE, Asset, RemoteAccessPath, Vendor
+from mamori.ledger.choices import AssetCategory, DiscoveryFindingKind, MfaStatus
+from mamori.ledger.models import MFA_REFERENCE_DATE, Asset, DiscoveryFinding, DiscoveryRun, RemoteAccessPath, Vendor
 from mamori.web.todos import Todo
 
 AV_DEFINITIONS_MAX_AGE = dt.timedelta(days=7)
@@ -65,6 +65,26 @@ def _most_missing(assets: QuerySet[Asset]) -> str:
     return "、".join(f"{completeness.FIELDS[key][index]} ({count})" for key, count in top) or "—"
 
 
+def _discovery_todos(user: Any) -> list[Todo | None]:
+    """From each facility's newest scan: unknown hosts on the wire and services that should not be open."""
+    runs = _summary_scope(DiscoveryRun, user).order_by("facility_id", "-created")
+    latest: dict[int, int] = {}
+    for run in runs.only("pk", "facility_id"):
+        latest.setdefault(run.facility_id, run.pk)
+    findings = DiscoveryFinding.objects.filter(run_id__in=latest.values()).select_related("run")
+    link = reverse("ledger:discovery_list")
+    return [
+        _todo("high", _("Devices on the network that are not in the ledger"),
+              _("The newest nmap scan found hosts nobody registered: the \"isolated network\" that is actually "
+                "connected (福島県立医科大学附属病院 case). Register them or remove them."),
+              findings.filter(kind=DiscoveryFindingKind.UNREGISTERED, registered_as__isnull=True), link, "2-①"),
+        _todo("high", _("Services exposed where they should not be"),
+              _("RDP, SMB, VNC, telnet, remote-control tools or VPN portals answer on maintenance or "
+                "medical-device segments in the newest scan."),
+              findings.filter(kind=DiscoveryFindingKind.EXPOSED), link, "2-⑬"),
+    ]
+
+
 def ledger_todos(user: Any, today: dt.date | None = None) -> list[Todo]:
     """This week's ledger to-dos, each with the rule that raised it."""
     today = today or timezone.localdate()
@@ -111,6 +131,7 @@ def ledger_todos(user: Any, today: dt.date | None = None) -> list[Todo]:
         _("Ask each vendor for its 製造業者/サービス事業者による医療情報セキュリティ開示書 (checklist 2-③)."),
         _summary_scope(Vendor, user).filter(disclosures__isnull=True).order_by("name"),
         reverse("ledger:vendor_list"), "2-③"))
+    candidates.extend(_discovery_todos(user))
     todos = [todo for todo in candidates if todo is not None]
     if getattr(user, "role", None) == Role.EXECUTIVE:
         return _without_examples(todos)

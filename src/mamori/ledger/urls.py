@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mamori.ledger import import_views, views
+from mamori.ledger import discovery_views, import_views, views
 
 app_name = "ledger"
 
@@ -13,6 +13,10 @@ urlpatterns = [
     path("assets/<str:key>/", views.AssetDetailView.as_view(), name="asset_detail"),
     path("assets/<str:key>/edit/", views.AssetEditView.as_view(), name="asset_edit"),
     path("assets/<str:key>/sbom/", views.AssetSbomUploadView.as_view(), name="asset_sbom"),
+    path("discovery/", discovery_views.DiscoveryRunListView.as_view(), name="discovery_list"),
+    path("discovery/<int:pk>/", discovery_views.DiscoveryRunDetailView.as_view(), name="discovery_detail"),
+    path("discovery/<int:pk>/register/<int:finding>/", discovery_views.DiscoveryRegisterView.as_view(),
+         name="discovery_register"),
     path("vendors/", views.VendorListView.as_view(), name="vendor_list"),
     path("vendors/<int:pk>/", views.VendorDetailView.as_view(), name="vendor_detail"),
     path("vendors/<int:pk>/disclosures/", views.VendorDisclosureCreateView.as_view(), name="vendor_disclosure"),

@@ -16,6 +16,7 @@ SECTIONS: tuple[tuple[Any, str | None, str | None], ...] = (
     (_("Ledger"), "ledger:asset_list", "ledger.asset"),
     (_("Remote maintenance"), "ledger:remotepath_list", "ledger.remoteaccesspath"),
     (_("Vendors"), "ledger:vendor_list", "ledger.vendor"),
+    (_("Network discovery"), "ledger:discovery_list", "ledger.discoveryrun"),
     (_("Vulnerabilities"), None, None),
     (_("Log monitoring"), None, None),
     (_("EHR access audit"), None, None),
