@@ -25,7 +25,7 @@ READ = frozenset({Action.VIEW})
 WRITE = frozenset({Action.VIEW, Action.ADD, Action.CHANGE})
 
 LEDGER = ("ledger.asset", "ledger.vendor", "ledger.remoteaccesspath", "ledger.networksegment", "ledger.assetsbom",
-          "ledger.vendordisclosure")
+          "ledger.vendordisclosure", "ledger.discoveryrun")
 TENANCY = ("tenancy.facility", "tenancy.department", "tenancy.staffmember")
 
 GRANTS: dict[str, dict[str, frozenset[Action]]] = {
