@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from mamori.audit.recording import record
-from mamori.demo.hospital import generate_hospital
+from mamori.demo.generator import generate_hospital
 from mamori.demo.nmap_scan import demo_scan_xml
 from mamori.demo.records import DemoHospital
 from mamori.ledger.discovery import import_nmap
@@ -79,7 +79,7 @@ def load_demo(*, seed: int = 20261122, assets_target: int = 1000, hospital: Demo
             av_installed=a.av_installed, av_definitions_date=a.av_definitions_date,
             av_last_full_scan=a.av_last_full_scan, mfa=a.mfa, renewal_year=a.renewal_year,
             vendor=vendors[a.vendor_code] if a.vendor_code else None, update_responsibility=a.update_responsibility,
-            software=_software(a))
+            software=_software(a), notes=a.notes)
         for a in demo.assets
     }
     for asset in assets.values():

@@ -16,6 +16,8 @@ __all__ = ["DemoAsset", "DemoDepartment", "DemoDisclosure", "DemoFacility", "Dem
 
 @dataclass(frozen=True, slots=True)
 class DemoFacility:
+    """The hospital itself; `institution_code` is the 10-digit 医療機関コード with its check digit."""
+
     code: str
     name: str
     kind: str
@@ -26,6 +28,8 @@ class DemoFacility:
 
 @dataclass(frozen=True, slots=True)
 class DemoDepartment:
+    """A department or ward; staff and assets refer to it by `code`."""
+
     code: str
     name: str
     kind: str  # clinical | ward | medical_tech | admin | it
@@ -33,6 +37,8 @@ class DemoDepartment:
 
 @dataclass(frozen=True, slots=True)
 class DemoStaff:
+    """One person on the roster; `retired_on` set means retired, though the EHR account may remain."""
+
     staff_id: str
     family_name: str
     given_name: str
@@ -47,6 +53,8 @@ class DemoStaff:
 
 @dataclass(frozen=True, slots=True)
 class DemoSegment:
+    """A network segment; every asset address of the segment lies in `cidr`."""
+
     code: str
     name: str
     kind: str  # ehr | departmental | medical_device | office | dmz | maintenance
@@ -56,6 +64,8 @@ class DemoSegment:
 
 @dataclass(frozen=True, slots=True)
 class DemoVendor:
+    """A vendor (事業者); `contract_end` None means the contract states no end."""
+
     code: str
     name: str
     contact_name: str
@@ -68,6 +78,8 @@ class DemoVendor:
 
 @dataclass(frozen=True, slots=True)
 class DemoSoftware:
+    """Software installed on an asset; `cpe` is a CPE 2.3 name or "" where NVD has none."""
+
     name: str
     version: str
     cpe: str
@@ -75,6 +87,8 @@ class DemoSoftware:
 
 @dataclass(frozen=True, slots=True)
 class DemoAsset:
+    """One ledger entry. `cpes` are CPE 2.3 names; `av_*` are None where antivirus does not apply."""
+
     key: str
     category: str
     name: str
@@ -109,6 +123,8 @@ class DemoAsset:
 
 @dataclass(frozen=True, slots=True)
 class DemoRemotePath:
+    """A remote-maintenance path; `appliance_key` None means its appliance is not in the ledger."""
+
     code: str
     name: str
     vendor_code: str
@@ -137,6 +153,8 @@ class DemoDisclosure:
 
 @dataclass(frozen=True, slots=True)
 class DemoHospital:
+    """The whole generated hospital; every code and key in it resolves within it."""
+
     facility: DemoFacility
     departments: tuple[DemoDepartment, ...]
     staff: tuple[DemoStaff, ...]
