@@ -17,9 +17,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from mamori import cli
+from mamori.demo.generator import generate_hospital
 from mamori.demo.loader import load_demo
-from mamori.demo.nmap_scan import PRIVATE_PC_ADDRESS
-from mamori.ledger.discovery import import_nmap
+from mamori.demo.nmap_scan import PRIVATE_PC_ADDRESS, demo_scan_xml
+from mamori.ledger.discovery import import_nmap, register_finding
 from mamori.ledger.models import Asset, DiscoveryFinding, DiscoveryRun, NetworkSegment
 from mamori.ledger.services import ledger_todos
 from mamori.tenancy.models import Facility
@@ -156,11 +157,7 @@ def test_real_nmap_output_through_the_cli(tmp_path: Path, vnc_listener: int,
 
 def test_the_same_scan_after_registering_shows_no_unknown_host(hospital: Facility) -> None:
     run = DiscoveryRun.objects.get()
-    from mamori.ledger.discovery import register_finding
-
     register_finding(run.findings.get(kind="unregistered"))
-    from mamori.demo.hospital import generate_hospital
-    from mamori.demo.nmap_scan import demo_scan_xml
-
-    again = import_nmap(demo_scan_xml(generate_hospital(assets_target=400), run.started), "again.xml", hospital)  # type: ignore[arg-type]
+    assert run.started is not None
+    again = import_nmap(demo_scan_xml(generate_hospital(assets_target=400), run.started), "again.xml", hospital)
     assert again.unregistered_count == 0 and again.exposed_count == run.exposed_count
