@@ -25,6 +25,7 @@ __all__ = [
     "RangeCheck",
     "VersionOrder",
     "VersionRange",
+    "compare_release_tail",
     "compare_versions",
     "is_proper_prefix",
     "normalize_version",
@@ -99,15 +100,22 @@ def version_tokens(text: str) -> Tokens | None:
 
 
 @lru_cache(maxsize=1 << 18)
-def version_key(text: str) -> Tokens | None:
-    """A key equal for exactly the versions that compare EQUAL (trailing zero numbers dropped), or None."""
+def _parsed(text: str) -> tuple[Tokens, bool] | None:
+    """The comparison key (trailing zero numbers dropped) and whether it is all numbers, or None."""
     tokens = version_tokens(text)
     if tokens is None:
         return None
     end = len(tokens)
     while end > 0 and tokens[end - 1] == 0 and (end == 1 or isinstance(tokens[end - 2], int)):
         end -= 1
-    return tokens[:end]
+    key = tokens[:end]
+    return key, all(isinstance(t, int) for t in key)
+
+
+def version_key(text: str) -> Tokens | None:
+    """A key equal for exactly the versions that compare EQUAL (trailing zero numbers dropped), or None."""
+    parsed = _parsed(text)
+    return None if parsed is None else parsed[0]
 
 
 def _tail_order(tail: Tokens) -> VersionOrder:
@@ -163,14 +171,17 @@ def _compare_tokens(a: Tokens, b: Tokens) -> VersionOrder:
     return _flip(_tail_order(b[len(a):]))
 
 
-@lru_cache(maxsize=1 << 16)
 def compare_versions(a: str, b: str) -> VersionOrder:
     """Order version `a` against version `b`; INCOMPARABLE when that cannot be done without guessing."""
-    key_a, key_b = version_key(a), version_key(b)
-    if key_a is None or key_b is None:
+    parsed_a, parsed_b = _parsed(a), _parsed(b)
+    if parsed_a is None or parsed_b is None:
         return VersionOrder.INCOMPARABLE
+    key_a, numeric_a = parsed_a
+    key_b, numeric_b = parsed_b
     if key_a == key_b:
         return VersionOrder.EQUAL
+    if numeric_a and numeric_b:  # all numbers: tuple order is the answer (the common case, done in C)
+        return VersionOrder.LESS if key_a < key_b else VersionOrder.GREATER
     return _compare_tokens(key_a, key_b)
 
 
@@ -178,6 +189,30 @@ def is_proper_prefix(shorter: str, longer: str) -> bool:
     """True when `longer` continues `shorter` as written (`13.0` → `13.0-47.24`), token by token."""
     head, full = version_tokens(shorter), version_tokens(longer)
     return head is not None and full is not None and len(full) > len(head) and full[: len(head)] == head
+
+
+def compare_release_tail(version: str, release: str, update: str) -> VersionOrder | None:
+    """How the part of `version` after `release` stands to `update`; None when `version` does not continue `release`
+    with a word (`9.0r3.3` continues `9.0` with `r3.3`, so against update `r3.3` the answer is EQUAL).
+
+    This reads a vendor's one-string release (Ivanti `9.0R3.3`, Juniper `12.1X46-D10`) against NVD's split
+    into version and update.
+    """
+    head, full = version_tokens(release), version_tokens(version)
+    if head is None or full is None or len(full) <= len(head) or full[: len(head)] != head:
+        return None
+    tail = full[len(head):]
+    if not isinstance(tail[0], str):
+        return None
+    update_key = version_key(update)
+    if update_key is None:
+        return VersionOrder.INCOMPARABLE
+    end = len(tail)
+    while end > 1 and tail[end - 1] == 0 and isinstance(tail[end - 2], int):
+        end -= 1
+    if tail[:end] == update_key:
+        return VersionOrder.EQUAL
+    return _compare_tokens(tail[:end], update_key)
 
 
 class RangeCheck(NamedTuple):
@@ -211,37 +246,24 @@ class VersionRange:
             parts.append(f"< {self.end_excluding}")
         return ", ".join(parts)
 
-    def _bounds(self) -> tuple[tuple[str, str], ...]:
-        found = []
-        if self.start_including is not None:
-            found.append((">=", self.start_including))
-        if self.start_excluding is not None:
-            found.append((">", self.start_excluding))
-        if self.end_including is not None:
-            found.append(("<=", self.end_including))
-        if self.end_excluding is not None:
-            found.append(("<", self.end_excluding))
-        return tuple(found)
-
     def check(self, version: str, update: str = "") -> RangeCheck:
         """Is `version` inside? An update such as `r3.3` is tried as part of the version where that decides."""
         unknown = ""
-        for operator, bound in self._bounds():
+        for bound, allowed in ((self.start_including, _AT_LEAST), (self.start_excluding, _ABOVE),
+                               (self.end_including, _AT_MOST), (self.end_excluding, _BELOW)):
+            if bound is None:
+                continue
             order = compare_versions(version, bound)
             if order is VersionOrder.INCOMPARABLE and update[:1].isalpha():
                 order = compare_versions(version + update, bound)
             if order is VersionOrder.INCOMPARABLE:
                 unknown = unknown or bound
-            elif not _satisfies(order, operator):
+            elif order not in allowed:
                 return RangeCheck("outside", bound)
         return RangeCheck("unknown", unknown) if unknown else _INSIDE
 
 
-def _satisfies(order: VersionOrder, operator: str) -> bool:
-    if operator == ">=":
-        return order is not VersionOrder.LESS
-    if operator == ">":
-        return order is VersionOrder.GREATER
-    if operator == "<=":
-        return order is not VersionOrder.GREATER
-    return order is VersionOrder.LESS
+_AT_LEAST = frozenset({VersionOrder.GREATER, VersionOrder.EQUAL})
+_ABOVE = frozenset({VersionOrder.GREATER})
+_AT_MOST = frozenset({VersionOrder.LESS, VersionOrder.EQUAL})
+_BELOW = frozenset({VersionOrder.LESS})

@@ -1,0 +1,245 @@
+"""Records indexed by (vendor, product), for matching a whole inventory quickly, configurations included.
+
+Every cpeMatch entry is filed under its (vendor, product) (renamed products under the current name), so an
+asset CPE only meets the entries of its own product. Results are cached per distinct asset CPE and per
+distinct set of asset CPEs, and `Hit` objects are shared between assets: a hospital's 10,000 assets are
+fleets of identical machines. Caches are dropped whenever a record is added or removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from operator import attrgetter
+
+from mamori.engines.vulns.configurations import (
+    ConfigRef,
+    EntryRef,
+    Found,
+    Result,
+    evaluate,
+    evidence_for,
+    platform_parts,
+    strongest,
+)
+from mamori.engines.vulns.cpe import ANY, Cpe
+from mamori.engines.vulns.inventory import Asset, asset_cpes
+from mamori.engines.vulns.matching import judge
+from mamori.engines.vulns.records import CveRecord
+from mamori.engines.vulns.results import Evidence, Hit
+
+__all__ = ["IndexChange", "VulnIndex"]
+
+_CACHE_LIMIT = 50_000
+# "exact" sorts before "possible", so ordering by tier puts exact first.
+_HIT_ORDER = attrgetter("tier", "cve_id")
+_EVIDENCE_ORDER = attrgetter("tier", "configuration", "criteria")
+
+AssetCpes = tuple[tuple[Cpe, str], ...]
+
+
+class IndexChange(StrEnum):
+    """What adding a record did: a new CVE, a newer version of a known one, the same version, or an older one."""
+
+    NEW = "new"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    STALE = "stale"
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    last_modified: datetime
+    keys: frozenset[tuple[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class _CpeHits:
+    """What one asset CPE matches: finished hits from one-node configurations (most of NVD), and the matches
+    in configurations that need the asset's other CPEs (AND, negation) to be decided."""
+
+    hits: tuple[Hit, ...]
+    cve_ids: frozenset[str]
+    pending: tuple[Found, ...]
+
+
+def _hit(cve_id: str, evidence: list[Evidence]) -> Hit:
+    evidence.sort(key=_EVIDENCE_ORDER)
+    return Hit(cve_id, evidence[0].tier, tuple(evidence))
+
+
+class VulnIndex:
+    """Vulnerability records ready for matching. Add records (a newer `last_modified` replaces the older
+    record), then match assets; each hit carries its tier and evidence."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[tuple[str, str], dict[str, tuple[EntryRef, ...]]] = {}
+        self._known: dict[str, _Known] = {}
+        self._cpe_cache: dict[tuple[Cpe, str], _CpeHits] = {}
+        self._asset_cache: dict[AssetCpes, tuple[Hit, ...]] = {}
+
+    def __len__(self) -> int:
+        return len(self._known)
+
+    def __contains__(self, cve_id: object) -> bool:
+        return cve_id in self._known
+
+    @property
+    def entry_count(self) -> int:
+        """How many cpeMatch entries are indexed."""
+        return sum(len(entries) for bucket in self._buckets.values() for entries in bucket.values())
+
+    def last_modified(self, cve_id: str) -> datetime | None:
+        """The `last_modified` of the indexed version of a CVE, or None."""
+        known = self._known.get(cve_id)
+        return known.last_modified if known else None
+
+    def keys_of(self, cve_id: str) -> frozenset[tuple[str, str]]:
+        """The (vendor, product) keys a CVE is filed under: the assets to re-match when it changes."""
+        known = self._known.get(cve_id)
+        return known.keys if known else frozenset()
+
+    def _forget_results(self) -> None:
+        self._cpe_cache.clear()
+        self._asset_cache.clear()
+
+    def add(self, record: CveRecord) -> IndexChange:
+        """Index a record; a newer version of a known CVE replaces the old one, an older one is ignored."""
+        known = self._known.get(record.cve_id)
+        change = IndexChange.NEW
+        if known is not None:
+            if record.last_modified < known.last_modified:
+                return IndexChange.STALE
+            if record.last_modified == known.last_modified:
+                return IndexChange.UNCHANGED
+            self.remove(record.cve_id)
+            change = IndexChange.CHANGED
+        grouped: dict[tuple[str, str], list[EntryRef]] = {}
+        for number, configuration in enumerate(record.configurations):
+            simple = not configuration.negate and all(n.operator == "OR" and not n.negate
+                                                      for n in configuration.nodes)
+            config = ConfigRef(record.cve_id, record.last_modified, record.source, number, configuration,
+                               platform_parts(configuration), simple)
+            for node_number, node in enumerate(configuration.nodes):
+                for match in node.cpe_match:
+                    grouped.setdefault(match.cpe.key, []).append(EntryRef(match, config, node_number))
+        for key, entries in grouped.items():
+            self._buckets.setdefault(key, {})[record.cve_id] = tuple(entries)
+        self._known[record.cve_id] = _Known(record.last_modified, frozenset(grouped))
+        self._forget_results()
+        return change
+
+    def add_all(self, records: Iterable[CveRecord]) -> dict[IndexChange, int]:
+        """Index many records; how many of each kind of change."""
+        counts = dict.fromkeys(IndexChange, 0)
+        for record in records:
+            counts[self.add(record)] += 1
+        return counts
+
+    def remove(self, cve_id: str) -> bool:
+        """Forget a CVE; False when it was not indexed."""
+        known = self._known.pop(cve_id, None)
+        if known is None:
+            return False
+        for key in known.keys:
+            bucket = self._buckets[key]
+            del bucket[cve_id]
+            if not bucket:
+                del self._buckets[key]
+        self._forget_results()
+        return True
+
+    def _judge_all(self, cpe: Cpe) -> list[Found]:
+        vendor, product = cpe.key
+        found: list[Found] = []
+        for key in dict.fromkeys(((vendor, product), (ANY, product), (vendor, ANY), (ANY, ANY))):
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                continue
+            for entries in bucket.values():
+                for entry in entries:
+                    judgement = judge(entry.match.cpe, entry.match.bounds, cpe)
+                    if judgement is not None:
+                        found.append((entry, judgement))
+        return found
+
+    def _cpe_hits(self, cpe: Cpe, text: str) -> _CpeHits:
+        cached = self._cpe_cache.get((cpe, text))
+        if cached is not None:
+            return cached
+        single: dict[ConfigRef, list[Result]] = {}
+        pending: list[Found] = []
+        for entry, judgement in self._judge_all(cpe):
+            config = entry.config
+            if config.simple and len(config.platform_parts) == 1:
+                if entry.match.vulnerable:
+                    single.setdefault(config, []).append((entry, judgement, text))
+            else:
+                pending.append((entry, judgement))
+        by_cve: dict[str, list[Evidence]] = {}
+        for config, results in single.items():
+            by_cve.setdefault(config.cve_id, []).extend(
+                evidence_for(config, e, j, t, j.level) for e, j, t in strongest(results))
+        hits = tuple(_hit(cve_id, evidence) for cve_id, evidence in by_cve.items())
+        result = _CpeHits(hits, frozenset(by_cve), tuple(pending))
+        if len(self._cpe_cache) >= _CACHE_LIMIT:
+            self._cpe_cache.clear()
+        self._cpe_cache[(cpe, text)] = result
+        return result
+
+    def match(self, asset: Asset) -> tuple[Hit, ...]:
+        """Every CVE that affects (exact) or may affect (possible) the asset, exact first, then by CVE id.
+
+        Raises AssetError when a CPE of the asset cannot be read.
+        """
+        cpes = tuple(sorted(asset_cpes(asset), key=lambda c: c[1]))
+        hits = self._asset_cache.get(cpes)
+        if hits is None:
+            hits = self._match_cpes(cpes)
+            if len(self._asset_cache) >= _CACHE_LIMIT:
+                self._asset_cache.clear()
+            self._asset_cache[cpes] = hits
+        return hits
+
+    def match_all(self, assets: Iterable[Asset]) -> Iterator[tuple[Asset, tuple[Hit, ...]]]:
+        """Each asset with its hits (identical assets share the same hit objects)."""
+        for asset in assets:
+            yield asset, self.match(asset)
+
+    def _match_cpes(self, cpes: AssetCpes) -> tuple[Hit, ...]:
+        groups = [self._cpe_hits(cpe, text) for cpe, text in cpes]
+        extra = self._evaluate_pending(cpes, groups)
+        if len(groups) == 1 and not extra:
+            return tuple(sorted(groups[0].hits, key=_HIT_ORDER))
+        seen: set[str] = set()
+        shared: set[str] = set(extra)
+        for group in groups:
+            shared |= seen & group.cve_ids
+            seen |= group.cve_ids
+        hits = [hit for group in groups for hit in group.hits if hit.cve_id not in shared]
+        if shared:
+            merged: dict[str, list[Evidence]] = {cve_id: list(extra.get(cve_id, ())) for cve_id in shared}
+            for group in groups:
+                for hit in group.hits:
+                    if hit.cve_id in merged:
+                        merged[hit.cve_id].extend(hit.evidence)
+            hits.extend(_hit(cve_id, evidence) for cve_id, evidence in merged.items() if evidence)
+        hits.sort(key=_HIT_ORDER)
+        return tuple(hits)
+
+    def _evaluate_pending(self, cpes: AssetCpes, groups: list[_CpeHits]) -> dict[str, list[Evidence]]:
+        """Configurations that need the whole asset ("firmware running on hardware", negation)."""
+        by_config: dict[ConfigRef, dict[int, list[Result]]] = {}
+        for (_cpe, text), group in zip(cpes, groups, strict=True):
+            for entry, judgement in group.pending:
+                by_config.setdefault(entry.config, {}).setdefault(entry.node, []).append((entry, judgement, text))
+        extra: dict[str, list[Evidence]] = {}
+        if by_config:
+            parts = frozenset(cpe.part for cpe, _ in cpes)
+            for config, by_node in by_config.items():
+                found = evaluate(config, by_node, cpes, parts)
+                if found:
+                    extra.setdefault(config.cve_id, []).extend(found)
+        return extra
