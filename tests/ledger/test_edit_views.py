@@ -85,3 +85,18 @@ def test_create_a_path_requires_allowed_sources_when_restricted(client: Client, 
     created = client.post(reverse("ledger:remotepath_create"), data)
     assert created.status_code == 302
     assert RemoteAccessPath.objects.get(code="NEW1").allowed_sources == "203.0.113.10/32"
+
+
+def test_cpe_suggestions_appear_until_added(client: Client, world: access_world.World) -> None:
+    asset = world.asset_a
+    asset.manufacturer, asset.os_name, asset.os_version = "Fortinet", "FortiOS", "6.0.4"
+    asset.model_name = "FortiGate 60E"
+    asset.save()
+    factories.login(client, world.users["it_staff"])
+    page = client.get(asset.get_absolute_url()).content.decode()
+    assert "cpe:2.3:o:fortinet:fortios:6.0.4:*:*:*:*:*:*:*" in page and "cpe:2.3:h:fortinet:fortigate_60e" in page
+    edit = client.get(reverse("ledger:asset_edit", args=[asset.key])).content.decode()
+    assert "cpe:2.3:o:fortinet:fortios:6.0.4" in edit
+    asset.cpes = ["cpe:2.3:o:fortinet:fortios:6.0.4:*:*:*:*:*:*:*"]
+    asset.save()
+    assert asset.suggested_cpes() == ["cpe:2.3:h:fortinet:fortigate_60e:-:*:*:*:*:*:*:*"]

@@ -197,3 +197,17 @@ def test_cli_import_and_export(tmp_path: Path, hospital: Facility, capsys: pytes
     bad.write_bytes(EXCEL_CSV.replace("サーバ,", "宇宙船,").encode("cp932"))
     assert cli.main(["ledger", "import", str(bad), "--facility", hospital.code]) == 1
     assert "bad.csv、2行目、分類: サーバ、端末PC" in capsys.readouterr().err
+
+
+def test_other_addresses_round_trip_and_are_validated(hospital: Facility) -> None:
+    data = ("資産番号,その他のIPアドレス\r\nVPN-00001,203.0.113.5\n198.51.100.7\r\n".replace("5\n198", "5;198")
+            ).encode("cp932")
+    plan = plan_import(data, "wan.csv", hospital)
+    assert plan.errors == []
+    apply_import(plan)
+    assert Asset.objects.get(key="VPN-00001").other_addresses == ["203.0.113.5", "198.51.100.7"]
+    again = plan_import(export_assets(Asset.objects.all(), "xlsx"), "x.xlsx", hospital)
+    assert again.unchanged == Asset.objects.count()
+    with translation.override("en"):
+        bad = plan_import("資産番号,その他のIPアドレス\r\nVPN-00001,wan-side\r\n".encode("cp932"), "bad.csv", hospital)
+    assert bad.errors == ["bad.csv, row 2, その他のIPアドレス: not an IP address: wan-side"]

@@ -15,7 +15,8 @@ from mamori.ledger.models import Asset
 LAYOUT: tuple[tuple[str, ColumnKind, bool], ...] = (
     ("key", ColumnKind.TEXT, True), ("category", ColumnKind.CHOICE, False), ("name", ColumnKind.TEXT, False),
     ("hostname", ColumnKind.TEXT, False), ("ip_address", ColumnKind.IP, False), ("mac_address", ColumnKind.MAC, False),
-    ("segment", ColumnKind.TEXT, False), ("location", ColumnKind.TEXT, False), ("department", ColumnKind.TEXT, False),
+    ("other_addresses", ColumnKind.LIST, False), ("segment", ColumnKind.TEXT, False),
+    ("location", ColumnKind.TEXT, False), ("department", ColumnKind.TEXT, False),
     ("owner", ColumnKind.TEXT, False), ("in_use", ColumnKind.BOOL, False), ("manufacturer", ColumnKind.TEXT, False),
     ("model_name", ColumnKind.TEXT, False), ("serial_number", ColumnKind.TEXT, False),
     ("os_name", ColumnKind.TEXT, False), ("os_version", ColumnKind.TEXT, False), ("cpes", ColumnKind.LIST, False),

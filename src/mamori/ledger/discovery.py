@@ -25,10 +25,10 @@ from mamori.tenancy.models import Facility
 
 def _ledger(facility: Facility) -> list[LedgerHost]:
     rows = Asset.objects.filter(facility=facility).values_list(
-        "key", "name", "ip_address", "mac_address", "hostname", "segment__kind")
-    return [LedgerHost(key=key, name=name, ips=(ip,) if ip else (), macs=(mac,) if mac else (),
-                       hostnames=(host,) if host else (), segment_kind=kind or "")
-            for key, name, ip, mac, host, kind in rows]
+        "key", "name", "ip_address", "other_addresses", "mac_address", "hostname", "segment__kind")
+    return [LedgerHost(key=key, name=name, ips=tuple(a for a in (ip, *(others or [])) if a),
+                       macs=(mac,) if mac else (), hostnames=(host,) if host else (), segment_kind=kind or "")
+            for key, name, ip, others, mac, host, kind in rows]
 
 
 def _segments(facility: Facility) -> list[SegmentInfo]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import Any
 
@@ -44,13 +45,34 @@ class CpeListField(forms.CharField):
         return lines
 
 
+class AddressListField(forms.CharField):
+    """IP addresses, one per line."""
+
+    widget = forms.Textarea(attrs={"rows": 2})
+
+    def prepare_value(self, value: Any) -> Any:
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        addresses = []
+        for line in str(value or "").splitlines():
+            if line.strip():
+                try:
+                    addresses.append(str(ipaddress.ip_address(line.strip())))
+                except ValueError as exc:
+                    raise forms.ValidationError(_("Not an IP address: {value}").format(value=line.strip())) from exc
+        return addresses
+
+
 class AssetForm(ScopedModelForm):
+    other_addresses = AddressListField(label=_("other IP addresses"), required=False)
     cpes = CpeListField(label=_("CPE names"), required=False,
                         help_text=_("One per line, e.g. cpe:2.3:o:fortinet:fortios:6.0.4:*:*:*:*:*:*:*"))
 
     class Meta:
         model = Asset
-        fields = ("facility", "key", "category", "name", "hostname", "ip_address", "mac_address", "segment",
+        fields = ("facility", "key", "category", "name", "hostname", "ip_address", "mac_address", "other_addresses",
+                  "segment",
                   "location", "department", "owner", "in_use", "manufacturer", "model_name", "serial_number",
                   "os_name", "os_version", "cpes", "internet_exposed", "patient_safety_impact", "data_held",
                   "end_of_support", "av_installed", "av_definitions_date", "av_last_full_scan", "mfa",
@@ -61,6 +83,13 @@ class AssetForm(ScopedModelForm):
             "av_last_full_scan": forms.DateInput(attrs={"type": "date"}),
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        suggestions = self.instance.suggested_cpes() if self.instance.pk else []
+        if suggestions:
+            self.fields["cpes"].help_text = _("Suggested from manufacturer, OS and version: {names}").format(
+                names=" / ".join(suggestions))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

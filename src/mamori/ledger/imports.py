@@ -6,8 +6,9 @@ The same functions serve the import page, the API and `mamori ledger import/expo
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -91,6 +92,12 @@ def plan_import(data: bytes, filename: str, facility: Facility, user: Any = None
                                + _("also on row {row}").format(row=seen[key]))
             continue
         seen[key] = number
+        for address in cast(list[str], row.get("other_addresses") or []):
+            try:
+                ipaddress.ip_address(str(address))
+            except ValueError:
+                plan.errors.append(f"{row_location(filename, number, _header('other_addresses'))}: "
+                                   + _("not an IP address: {value}").format(value=address))
         for name in REFERENCES:
             if name in row:
                 row[name], problem = references.resolve(name, str(row[name] or ""))

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from mamori.accounts.querysets import RestrictedQuerySet
 from mamori.audit.base import MamoriModel
 from mamori.engines import completeness
+from mamori.engines.cpe_suggest import suggest_cpes
 from mamori.ledger.choices import (
     AssetCategory,
     DisclosureKind,
@@ -97,6 +98,8 @@ class Asset(MamoriModel):
     hostname = models.CharField(_("hostname"), max_length=200, blank=True, db_index=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True, db_index=True)
     mac_address = models.CharField(_("MAC address"), max_length=17, blank=True)
+    other_addresses = models.JSONField(_("other IP addresses"), default=list, blank=True,
+                                       help_text=_("Further interfaces, e.g. the WAN side of a VPN appliance."))
     segment = models.ForeignKey(NetworkSegment, on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="assets", verbose_name=_("network segment"))
     location = models.CharField(_("location"), max_length=200, blank=True)
@@ -163,6 +166,11 @@ class Asset(MamoriModel):
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "completeness", "missing_fields"}
         super().save(*args, **kwargs)
+
+    def suggested_cpes(self) -> list[str]:
+        """CPE names suggested from manufacturer, OS/firmware and version that the asset does not have yet."""
+        return [c for c in suggest_cpes(self.manufacturer, self.os_name, self.os_version, self.model_name)
+                if c not in self.cpes]
 
     def missing_field_labels(self) -> list[str]:
         index = 0 if get_language() == "ja" else 1
