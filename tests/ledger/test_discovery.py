@@ -161,3 +161,23 @@ def test_the_same_scan_after_registering_shows_no_unknown_host(hospital: Facilit
     assert run.started is not None
     again = import_nmap(demo_scan_xml(generate_hospital(assets_target=400), run.started), "again.xml", hospital)
     assert again.unregistered_count == 0 and again.exposed_count == run.exposed_count
+
+
+def test_api_lists_runs_and_imports_a_scan(hospital: Facility) -> None:
+    from mamori.accounts.models import ApiToken
+
+    _t, clear = ApiToken.issue(factories.user("it_staff", hospital), "t")
+    api = Client(HTTP_AUTHORIZATION=f"Token {clear}")
+    runs = api.get(reverse("api:discoveryrun-list")).json()["results"]
+    assert runs[0]["unregistered_count"] == 1
+    assert {f["kind"] for f in runs[0]["findings"]} == {"unregistered", "exposed", "not_seen"}
+    run = DiscoveryRun.objects.get()
+    xml = demo_scan_xml(generate_hospital(assets_target=400), run.started)  # type: ignore[arg-type]
+    created = api.post(reverse("api:discoveryrun-import-scan"),
+                       {"file": SimpleUploadedFile("api.xml", xml), "facility": hospital.pk})
+    assert created.status_code == 201 and created.json()["unregistered_count"] == 1
+    refused = api.post(reverse("api:discoveryrun-import-scan"),
+                       {"file": SimpleUploadedFile("bomb.xml", BILLION_LAUGHS), "facility": hospital.pk})
+    assert refused.status_code == 400 and DiscoveryRun.objects.count() == 2
+    _v, vendor_token = ApiToken.issue(factories.user("vendor", hospital, hospital.vendors.first()), "t")
+    assert Client(HTTP_AUTHORIZATION=f"Token {vendor_token}").get(reverse("api:discoveryrun-list")).status_code == 403

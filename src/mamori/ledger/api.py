@@ -15,12 +15,22 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from mamori.accounts.policy import allows
-from mamori.api_base import RestrictedModelViewSet
+from mamori.api_base import RestrictedModelViewSet, RestrictedReadOnlyViewSet
+from mamori.engines.discovery import NmapParseError
 from mamori.engines.sbom import MAX_SBOM_BYTES, SbomError
 from mamori.engines.sheets import TableError
+from mamori.ledger.discovery import import_nmap
 from mamori.ledger.filtersets import AssetFilterSet, RemoteAccessPathFilterSet, VendorFilterSet
 from mamori.ledger.imports import apply_import, plan_import
-from mamori.ledger.models import Asset, AssetSbom, NetworkSegment, RemoteAccessPath, Vendor
+from mamori.ledger.models import (
+    Asset,
+    AssetSbom,
+    DiscoveryFinding,
+    DiscoveryRun,
+    NetworkSegment,
+    RemoteAccessPath,
+    Vendor,
+)
 from mamori.ledger.sboms import attach_sbom
 from mamori.tenancy.models import Facility
 
@@ -145,8 +155,50 @@ class RemoteAccessPathViewSet(RestrictedModelViewSet):
     filterset_class = RemoteAccessPathFilterSet
 
 
+class DiscoveryFindingSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = DiscoveryFinding
+        fields = ("id", "kind", "address", "mac_address", "mac_vendor", "hostname", "segment_code", "asset",
+                  "protocol", "port", "service", "evidence", "reason_ja", "reason_en", "registered_as")
+
+
+class DiscoveryRunSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    findings = DiscoveryFindingSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = DiscoveryRun
+        fields = ("id", "facility", "filename", "sha256", "scanner_version", "arguments", "started", "hosts_up",
+                  "unregistered_count", "not_seen_count", "exposed_count", "created", "findings")
+
+
+class DiscoveryRunViewSet(RestrictedReadOnlyViewSet):
+    """Imported nmap scans with their findings; POST /import/ adds one (same service as the page and CLI)."""
+
+    queryset = DiscoveryRun.objects.prefetch_related("findings").order_by("-created")
+    serializer_class = DiscoveryRunSerializer
+
+    @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {
+        "file": {"type": "string", "format": "binary"}, "facility": {"type": "integer"}}}},
+        responses={201: DiscoveryRunSerializer})
+    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser], url_path="import")
+    def import_scan(self, request: Request) -> Response:
+        if not allows(request.user, DiscoveryRun, "add"):
+            raise PermissionDenied
+        facility = Facility.objects.restrict(request.user, "view").filter(
+            pk=request.data.get("facility") or 0).first()
+        upload = request.FILES.get("file")
+        if upload is None or facility is None:
+            raise ValidationError({"file": "an nmap XML file and a facility you may reach are required"})
+        try:
+            run = import_nmap(upload.read(), upload.name or "scan.xml", facility)
+        except NmapParseError as exc:
+            raise ValidationError({"file": str(exc)}) from exc
+        return Response(DiscoveryRunSerializer(run).data, status=201)
+
+
 router = DefaultRouter()
 router.register("segments", NetworkSegmentViewSet)
 router.register("vendors", VendorViewSet)
 router.register("assets", AssetViewSet)
 router.register("remote-paths", RemoteAccessPathViewSet)
+router.register("discovery", DiscoveryRunViewSet)
