@@ -329,7 +329,7 @@ class DiscoveryFinding(models.Model):
 
     run = models.ForeignKey(DiscoveryRun, on_delete=models.CASCADE, related_name="findings", verbose_name=_("run"))
     kind = models.CharField(_("kind"), max_length=16, choices=DiscoveryFindingKind.choices, db_index=True)
-    address = models.CharField(_("address"), max_length=64, blank=True)
+    address = models.CharField(_("network address"), max_length=64, blank=True)
     mac_address = models.CharField(_("MAC address"), max_length=17, blank=True)
     mac_vendor = models.CharField(_("MAC vendor"), max_length=100, blank=True)
     hostname = models.CharField(_("hostname"), max_length=200, blank=True)
