@@ -10,29 +10,23 @@ Run: .venv/bin/python benchmarks/bench_ledger_io.py [--assets 10000]
 from __future__ import annotations
 
 import argparse
-import os
 import resource
-import tempfile
 import time
+
+from django_setup import setup_django
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--assets", type=int, default=10_000)
     args = parser.parse_args()
-    os.environ.setdefault("MAMORI_DATA_DIR", tempfile.mkdtemp(prefix="mamori-bench-"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mamori.settings_test")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    setup_django()
 
     from mamori.demo.loader import load_demo
     from mamori.ledger.imports import apply_import, export_assets, plan_import
     from mamori.ledger.models import Asset, NetworkSegment, Vendor
     from mamori.tenancy.models import Department, Facility
 
-    call_command("migrate", verbosity=0)
     load_demo(assets_target=args.assets)
     source = Facility.objects.get()
     files = {}

@@ -10,10 +10,10 @@ Run: .venv/bin/python benchmarks/bench_ledger_list.py [--assets 10000] [--repeat
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import tempfile
 import time
+
+from django_setup import setup_django
 
 
 def main() -> None:
@@ -21,12 +21,7 @@ def main() -> None:
     parser.add_argument("--assets", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=40)
     args = parser.parse_args()
-    os.environ.setdefault("MAMORI_DATA_DIR", tempfile.mkdtemp(prefix="mamori-bench-"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mamori.settings_test")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    setup_django()
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -35,14 +30,13 @@ def main() -> None:
     from mamori.demo.loader import load_demo
     from mamori.tenancy.models import Facility
 
-    call_command("migrate", verbosity=0)
     started = time.perf_counter()
     load_demo(assets_target=args.assets)
     print(f"loaded {args.assets:,} assets in {time.perf_counter() - started:.1f} s")
     user = User.objects.create_user("bench", role="it_staff", facility=Facility.objects.get())
     client = Client()
     client.force_login(user)
-    for query in ("", "?category=terminal", "?q=電子カルテ", "?segment=EHR&in_use=true&mfa=no", "?page=150",
+    for query in ("", "?category=terminal", "?q=電子カルテ", "?segment=EHR&in_use=true&mfa=no", "?page=last",
                   "?incomplete=true", "?vendor=V-EHR&support_ended=true"):
         url = "/ledger/assets/" + query
         client.get(url)  # warm

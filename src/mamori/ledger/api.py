@@ -51,6 +51,17 @@ class FacilityScopedSerializer(serializers.ModelSerializer):  # type: ignore[typ
         return fields
 
 
+def _file_for_facility(request: Request, model: Any) -> tuple[Facility, Any]:
+    """For upload endpoints: the add permission, a facility the user may reach, and the uploaded `file`."""
+    if not allows(request.user, model, "add"):
+        raise PermissionDenied
+    facility = Facility.objects.restrict(request.user, "view").filter(pk=request.data.get("facility") or 0).first()
+    upload = request.FILES.get("file")
+    if upload is None or facility is None:
+        raise ValidationError({"file": "a file and a facility you may reach are required"})
+    return facility, upload
+
+
 class NetworkSegmentSerializer(FacilityScopedSerializer):
     class Meta:
         model = NetworkSegment
@@ -113,13 +124,7 @@ class AssetViewSet(RestrictedModelViewSet):
     @action(detail=False, methods=["post"], parser_classes=[MultiPartParser], url_path="import")
     def import_file(self, request: Request) -> Response:
         """Import .xlsx/CSV all or nothing; 400 lists every problem as "file, row N, column: reason"."""
-        if not allows(request.user, Asset, "add"):
-            raise PermissionDenied
-        facility = Facility.objects.restrict(request.user, "view").filter(
-            pk=request.data.get("facility") or 0).first()
-        upload = request.FILES.get("file")
-        if upload is None or facility is None:
-            raise ValidationError({"file": "a file and a facility you may reach are required"})
+        facility, upload = _file_for_facility(request, Asset)
         try:
             plan = plan_import(upload.read(), upload.name or "ledger.csv", facility, request.user)
         except TableError as exc:
@@ -182,13 +187,7 @@ class DiscoveryRunViewSet(RestrictedReadOnlyViewSet):
         responses={201: DiscoveryRunSerializer})
     @action(detail=False, methods=["post"], parser_classes=[MultiPartParser], url_path="import")
     def import_scan(self, request: Request) -> Response:
-        if not allows(request.user, DiscoveryRun, "add"):
-            raise PermissionDenied
-        facility = Facility.objects.restrict(request.user, "view").filter(
-            pk=request.data.get("facility") or 0).first()
-        upload = request.FILES.get("file")
-        if upload is None or facility is None:
-            raise ValidationError({"file": "an nmap XML file and a facility you may reach are required"})
+        facility, upload = _file_for_facility(request, DiscoveryRun)
         try:
             run = import_nmap(upload.read(), upload.name or "scan.xml", facility)
         except NmapParseError as exc:

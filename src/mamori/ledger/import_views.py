@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +24,19 @@ from mamori.tenancy.models import Facility
 from mamori.web.views import PolicyRequiredMixin
 
 PREVIEW_ROWS = 50
+STAGED_FOR_SECONDS = 24 * 60 * 60
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SESSION_KEY = "ledger_import"
 
 
 def _staging_dir() -> Path:
+    """Where previewed files wait for confirmation; files of abandoned previews are removed after a day."""
     path = Path(settings.MEDIA_ROOT) / "imports"
     path.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - STAGED_FOR_SECONDS
+    for stale in path.iterdir():
+        if stale.is_file() and stale.stat().st_mtime < cutoff:
+            stale.unlink(missing_ok=True)
     return path
 
 
