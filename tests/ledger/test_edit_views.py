@@ -100,3 +100,18 @@ def test_cpe_suggestions_appear_until_added(client: Client, world: access_world.
     asset.cpes = ["cpe:2.3:o:fortinet:fortios:6.0.4:*:*:*:*:*:*:*"]
     asset.save()
     assert asset.suggested_cpes() == ["cpe:2.3:h:fortinet:fortigate_60e:-:*:*:*:*:*:*:*"]
+
+
+def test_installed_software_is_edited_one_per_line(client: Client, world: access_world.World) -> None:
+    factories.login(client, world.users["it_staff"])
+    software = "Mirth Connect | 4.4.0 | cpe:2.3:a:nextgen:mirth_connect:4.4.0:*:*:*:*:*:*:*\nTeamViewer | 15.51.5"
+    url = reverse("ledger:asset_edit", args=[world.asset_a.key])
+    response = client.post(url, _asset_form(world, software=software))
+    assert response.status_code == 302
+    world.asset_a.refresh_from_db()
+    assert world.asset_a.software == [
+        {"name": "Mirth Connect", "version": "4.4.0", "cpe": "cpe:2.3:a:nextgen:mirth_connect:4.4.0:*:*:*:*:*:*:*"},
+        {"name": "TeamViewer", "version": "15.51.5", "cpe": ""}]
+    refused = client.post(reverse("ledger:asset_edit", args=[world.asset_a.key]),
+                          _asset_form(world, software="DCMTK | 3.6.6 | dcmtk"))
+    assert refused.status_code == 200 and "CPE 2.3 の名前ではありません: dcmtk" in refused.content.decode()

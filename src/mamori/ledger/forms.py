@@ -64,7 +64,33 @@ class AddressListField(forms.CharField):
         return addresses
 
 
+class SoftwareListField(forms.CharField):
+    """Installed software, one per line: `name | version | CPE` (version and CPE optional)."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return "\n".join(" | ".join(p for p in (s.get("name", ""), s.get("version", ""), s.get("cpe", "")) if p)
+                             for s in value)
+        return value
+
+    def to_python(self, value: Any) -> list[dict[str, str]]:  # type: ignore[override]
+        items = []
+        for line in str(value or "").splitlines():
+            parts = [p.strip() for p in line.split("|")]
+            if not parts[0]:
+                continue
+            name, version, cpe = [*parts, "", ""][:3]
+            if cpe and not cpe.startswith("cpe:2.3:"):
+                raise forms.ValidationError(_("Not a CPE 2.3 name: {value}").format(value=cpe))
+            items.append({"name": name, "version": version, "cpe": cpe})
+        return items
+
+
 class AssetForm(ScopedModelForm):
+    software = SoftwareListField(label=_("installed software"), required=False,
+                                 help_text=_("One per line: name | version | CPE (optional)"))
     other_addresses = AddressListField(label=_("other IP addresses"), required=False)
     cpes = CpeListField(label=_("CPE names"), required=False,
                         help_text=_("One per line, e.g. cpe:2.3:o:fortinet:fortios:6.0.4:*:*:*:*:*:*:*"))
@@ -76,7 +102,7 @@ class AssetForm(ScopedModelForm):
                   "location", "department", "owner", "in_use", "manufacturer", "model_name", "serial_number",
                   "os_name", "os_version", "cpes", "internet_exposed", "patient_safety_impact", "data_held",
                   "end_of_support", "av_installed", "av_definitions_date", "av_last_full_scan", "mfa",
-                  "renewal_year", "vendor", "update_responsibility", "notes")
+                  "renewal_year", "vendor", "update_responsibility", "software", "notes")
         widgets = {
             "end_of_support": forms.DateInput(attrs={"type": "date"}),
             "av_definitions_date": forms.DateInput(attrs={"type": "date"}),
