@@ -1,6 +1,6 @@
 """Benchmark: importing all of NVD (year files, API 2.0 shape) and matching a hospital inventory.
 
-Generates NVD-2.0-shaped year files 2016–2026 with the real per-year CVE counts (359,177 CVEs at
+Generates NVD-2.0-shaped year files 1999–2026 with NVD's per-year CVE counts (359,177 CVEs at
 --scale 1), real-sized records (descriptions in en/es, CVSS v2/v3.1/v4.0 from one or two sources,
 CWEs, references, configurations with ranges, exact versions, "firmware on hardware" AND
 configurations and a few giant ones) written gzip-compressed as NVD ships them; then, in a fresh
@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,10 +36,15 @@ import msgspec
 
 from mamori.engines.vulns import Asset, IndexChange, MatchTier, VulnIndex, read_nvd_file
 
-YEAR_COUNTS = {2016: 10_634, 2017: 17_071, 2018: 17_817, 2019: 17_601, 2020: 21_050, 2021: 23_428,
+# 2016–2026 as vulnerability-intel.md §2.1 lists them; 1999–2015 approximately as NVD has them, so that
+# the total is the 359,177 CVEs of that table.
+YEAR_COUNTS = {1999: 1_579, 2000: 1_243, 2001: 1_561, 2002: 2_391, 2003: 1_550, 2004: 2_710, 2005: 4_787,
+               2006: 7_139, 2007: 6_581, 2008: 7_174, 2009: 5_003, 2010: 5_116, 2011: 4_820, 2012: 5_783,
+               2013: 6_167, 2014: 8_874, 2015: 9_980,
+               2016: 10_634, 2017: 17_071, 2018: 17_817, 2019: 17_601, 2020: 21_050, 2021: 23_428,
                2022: 27_516, 2023: 31_204, 2024: 39_148, 2025: 44_755, 2026: 26_495}
 REAL_2018 = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "vulns" / "nvd" / "nvdcve-1.1-2018.json.gz"
-FORMAT_VERSION = 4  # bump when the generator changes, so cached files are rebuilt
+FORMAT_VERSION = 5  # bump when the generator changes, so cached files are rebuilt
 
 # (part, vendor, product, CVEs in all of NVD, roughly): what a hospital runs; the rest is a long tail.
 HEAD = [
@@ -107,9 +113,9 @@ def cpe(part: str, vendor: str, product: str, version: str = "*", update: str = 
     return f"cpe:2.3:{part}:{vendor}:{product}:{version}:{update}:*:*:*:*:*:*"
 
 
-def match_id(rng: random.Random) -> str:
-    h = f"{rng.getrandbits(128):032X}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+def match_id(entry: dict[str, Any]) -> str:
+    """As NVD: the same criteria with the same bounds has the same matchCriteriaId in every record."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, json.dumps(entry, sort_keys=True))).upper()
 
 
 def head_entries(rng: random.Random, part: str, vendor: str, product: str, when: float) -> list[dict[str, Any]]:
@@ -120,10 +126,10 @@ def head_entries(rng: random.Random, part: str, vendor: str, product: str, when:
                              "versionEndExcluding": versions[fix]}
     if rng.random() < 0.5:
         entry["versionStartIncluding"] = versions[max(0, fix - rng.randint(3, 30))]
-    entries = [entry | {"matchCriteriaId": match_id(rng)}]
+    entries = [entry | {"matchCriteriaId": match_id(entry)}]
     for _ in range(rng.choice((0, 0, 0, 1, 2))):
-        entries.append({"vulnerable": True, "criteria": cpe(part, vendor, product, versions[max(0, fix - rng.randint(
-            1, 10))]), "matchCriteriaId": match_id(rng)})
+        exact = {"vulnerable": True, "criteria": cpe(part, vendor, product, versions[max(0, fix - rng.randint(1, 10))])}
+        entries.append(exact | {"matchCriteriaId": match_id(exact)})
     return entries
 
 
@@ -147,7 +153,7 @@ def tail_entries(rng: random.Random, part: str, vendor: str, product: str, count
                 entry |= {"versionStartExcluding": versions[low], "versionEndIncluding": versions[high]}
         else:
             entry["criteria"] = cpe(part, vendor, product, rng.choice(versions))
-        entry["matchCriteriaId"] = match_id(rng)
+        entry["matchCriteriaId"] = match_id(entry)
         entries.append(entry)
     return entries
 
@@ -165,9 +171,10 @@ def configurations(rng: random.Random, vocab: Vocabulary, when: float) -> list[d
         hardware = HARDWARE.get(product) or ([f"{product}_hw{k}" for k in range(rng.randint(1, 15))]
                                              if part == "o" and not head and rng.random() < 0.3 else [])
         if hardware and (not head or rng.random() < 0.2):
-            nodes.append({"operator": "OR", "negate": False, "cpeMatch": [
-                {"vulnerable": False, "criteria": cpe("h", vendor, model, "-"), "matchCriteriaId": match_id(rng)}
-                for model in rng.sample(hardware, rng.randint(1, len(hardware)))]})
+            platform = [{"vulnerable": False, "criteria": cpe("h", vendor, model, "-")}
+                        for model in rng.sample(hardware, rng.randint(1, len(hardware)))]
+            nodes.append({"operator": "OR", "negate": False,
+                          "cpeMatch": [p | {"matchCriteriaId": match_id(p)} for p in platform]})
             found.append({"operator": "AND", "nodes": nodes})
         else:
             found.append({"nodes": nodes})
@@ -303,7 +310,7 @@ def rss_mb() -> float:
 
 
 def years(data_dir: Path) -> Iterator[Path]:
-    yield from sorted(data_dir.glob("nvdcve-2.0-20??.json.gz"))
+    yield from sorted(p for p in data_dir.glob("nvdcve-2.0-*.json.gz") if p.name[11:15].isdigit())
 
 
 def timed_match(index: VulnIndex, assets: list[Asset], label: str) -> float:
@@ -361,7 +368,7 @@ def run(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the real CVE counts (1.0 = 359,177)")
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of NVD's CVE counts (1.0 = 359,177)")
     parser.add_argument("--assets", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--data-dir", type=Path, default=None, help="where the generated files are kept")

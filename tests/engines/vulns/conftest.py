@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mamori.engines.vulns import CveRecord, VulnIndex, read_nvd_file
+from mamori.engines.vulns import CveRecord, NvdFeed, VulnIndex, read_nvd_file
 
 DATA = Path(__file__).parent / "data"
 
@@ -34,6 +34,12 @@ def nvd_2018_feed(shared_data: Path) -> Path:
     if not feed.is_file():
         pytest.skip(f"real NVD 2018 feed not present at {feed}")
     return feed
+
+
+@pytest.fixture(scope="session")
+def nvd_2018(nvd_2018_feed: Path) -> NvdFeed:
+    """The 2018 feed, read once for the session."""
+    return read_nvd_file(nvd_2018_feed)
 
 
 @pytest.fixture(scope="session")

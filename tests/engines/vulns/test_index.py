@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 import pytest
 
 from mamori.engines.vulns import (
+    HIT_ORDER,
     Asset,
     AssetError,
     CveRecord,
@@ -152,10 +153,10 @@ def test_the_evidence_carries_source_criteria_bounds_and_record_date(tricky: Vul
     assert evidence.reason == "version 2.3 is within > 2.0, <= 2.4"
 
 
-def test_hits_list_exact_ones_first_then_by_cve(tricky: VulnIndex) -> None:
+def test_hits_sort_exact_first_then_by_cve(tricky: VulnIndex) -> None:
     hits = tricky.match(Asset("pc", ("cpe:2.3:a:example:pacs_viewer:3.1", "cpe:2.3:a:example:nas_os:5.2",
                                      "cpe:2.3:a:example:report_tool:1.0:*:standard")))
-    assert [(h.cve_id, h.tier) for h in hits] == [
+    assert [(h.cve_id, h.tier) for h in sorted(hits, key=HIT_ORDER)] == [
         ("CVE-2099-1002", EXACT), ("CVE-2099-1007", EXACT), ("CVE-2099-1008", POSSIBLE)]
 
 
@@ -170,8 +171,9 @@ def test_identical_assets_share_their_hits(tricky: VulnIndex) -> None:
 def test_software_entries_are_matched_like_cpes() -> None:
     index = VulnIndex()
     index.add_all(read_nvd_file(DATA / "api20_medical_devices.json").records)
-    hits = index.match(Asset("hl7", software=(SoftwareEntry("OFFIS", "DCMTK", "3.6.6"),
-                                              SoftwareEntry("BD", "Alaris Systems Manager", "v12.3"))))
+    hits = sorted(index.match(Asset("hl7", software=(SoftwareEntry("OFFIS", "DCMTK", "3.6.6"),
+                                                     SoftwareEntry("BD", "Alaris Systems Manager", "v12.3")))),
+                  key=HIT_ORDER)
     assert [(h.cve_id, h.tier) for h in hits] == [("CVE-2022-2119", EXACT), ("CVE-2023-30563", EXACT)]
     assert hits[0].evidence[0].asset_cpe == "cpe:2.3:a:offis:dcmtk:3.6.6:*:*:*:*:*:*:*"
 
@@ -199,10 +201,10 @@ def _record(cve_id: str, modified: datetime, end: str) -> CveRecord:
     (base,) = read_nvd_file(DATA / "api20_medical_devices.json").records[:1]
     config = base.configurations[0]
     node = config.nodes[0]
-    entry = dataclasses.replace(node.cpe_match[0], bounds=VersionRange(end_excluding=end))
-    node = dataclasses.replace(node, cpe_match=(entry,))
-    return dataclasses.replace(base, cve_id=cve_id, last_modified=modified,
-                               configurations=(dataclasses.replace(config, nodes=(node,)),))
+    entry = msgspec.structs.replace(node.cpe_match[0], bounds=VersionRange(end_excluding=end))
+    node = msgspec.structs.replace(node, cpe_match=(entry,))
+    return msgspec.structs.replace(base, cve_id=cve_id, last_modified=modified,
+                               configurations=(msgspec.structs.replace(config, nodes=(node,)),))
 
 
 def test_a_newer_record_replaces_the_old_one_and_an_older_one_is_ignored() -> None:
@@ -239,3 +241,21 @@ def test_a_new_record_reaches_assets_matched_before_it() -> None:
     assert index.match(asset) == ()
     assert index.add(records[0]) is IndexChange.NEW
     assert [h.cve_id for h in index.match(asset)] == ["CVE-2022-2119"]
+
+
+def test_under_or_each_node_stands_for_itself(tricky: VulnIndex) -> None:
+    hit = _hit(tricky, "CVE-2099-1010", "a:example:hl7_engine:3.0", "a:example:hl7_gateway:1.5")
+    assert [e.criteria for e in hit.evidence] == ["cpe:2.3:a:example:hl7_gateway:*:*:*:*:*:*:*:*"]  # not the engine
+    both = _hit(tricky, "CVE-2099-1010", "a:example:hl7_engine:3.0", "a:example:hl7_plugin:1.0")
+    assert {e.criteria.split(":")[4] for e in both.evidence} == {"hl7_engine", "hl7_plugin"}
+    assert _hits(tricky, "a:example:hl7_engine:3.0").get("CVE-2099-1010") is None
+
+
+def test_one_cve_reached_through_two_cpes_of_an_asset_is_one_hit(handwritten_index: VulnIndex) -> None:
+    asset = Asset("fw", ("cpe:2.3:o:fortinet:fortios:7.2.2", "cpe:2.3:a:fortinet:fortiproxy:7.2.1",
+                         "cpe:2.3:a:offis:dcmtk:3.6.6"))
+    hits = sorted(handwritten_index.match(asset), key=HIT_ORDER)
+    assert [h.cve_id for h in hits] == ["CVE-2022-2119", "CVE-2022-42475"]
+    assert sorted(e.asset_cpe for e in hits[1].evidence) == ["cpe:2.3:a:fortinet:fortiproxy:7.2.1",
+                                                             "cpe:2.3:o:fortinet:fortios:7.2.2"]
+    assert [e.configuration for e in hits[1].evidence] == [0, 1]

@@ -14,7 +14,7 @@ on"), results (hits, evidence, reasons), index (many records, many assets).
 
 from mamori.engines.vulns.cpe import ANY, NA, Cpe, normalize_name, parse_cpe
 from mamori.engines.vulns.errors import AssetError, CpeError, FeedError, VulnsError
-from mamori.engines.vulns.index import IndexChange, VulnIndex
+from mamori.engines.vulns.index import HIT_ORDER, IndexChange, VulnIndex
 from mamori.engines.vulns.inventory import Asset, SoftwareEntry
 from mamori.engines.vulns.matching import Judgement, judge
 from mamori.engines.vulns.nvd import NvdFeed, parse_nvd_json, read_nvd_file
@@ -24,6 +24,7 @@ from mamori.engines.vulns.versions import VersionOrder, VersionRange, compare_ve
 
 __all__ = [
     "ANY",
+    "HIT_ORDER",
     "NA",
     "REASON_TEXTS",
     "Asset",

@@ -9,8 +9,9 @@ unknown, so the hit is `possible` (要確認) with a note saying what to record.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+
+import msgspec
 
 from mamori.engines.vulns.cpe import Cpe
 from mamori.engines.vulns.matching import Judgement, judge
@@ -23,8 +24,7 @@ __all__ = ["ConfigRef", "Context", "EntryRef", "Found", "Result", "evaluate", "e
 _PART_NAMES = {"h": "hardware", "o": "operating system", "a": "application"}
 
 
-@dataclass(eq=False, slots=True)
-class ConfigRef:
+class ConfigRef(msgspec.Struct, eq=False, gc=False):
     """One configuration of one indexed record, with what evaluating it needs."""
 
     cve_id: str
@@ -46,8 +46,7 @@ class ConfigRef:
         return note
 
 
-@dataclass(eq=False, slots=True)
-class EntryRef:
+class EntryRef(msgspec.Struct, frozen=True, eq=False, gc=False):
     """One cpeMatch entry as indexed: the entry, its configuration and the number of its node."""
 
     match: CpeMatch
@@ -59,11 +58,24 @@ Found = tuple[EntryRef, Judgement]
 Result = tuple[EntryRef, Judgement, str]  # … and the asset CPE text
 
 
+_PARTS: dict[frozenset[str], frozenset[str]] = {}  # one copy of each set of parts
+_NOT_PLATFORM: frozenset[str] = frozenset()
+_ONE_NODE = (_NOT_PLATFORM,)
+
+
 def platform_parts(configuration: Configuration) -> tuple[frozenset[str], ...]:
     """Per node, the parts (a/o/h) of a node whose entries are all `vulnerable: false`; empty for other nodes."""
-    return tuple(frozenset(m.cpe.part for m in node.cpe_match)
-                 if node.cpe_match and not any(m.vulnerable for m in node.cpe_match) else frozenset()
-                 for node in configuration.nodes)
+    nodes = configuration.nodes
+    if len(nodes) == 1 and any(m.vulnerable for m in nodes[0].cpe_match):
+        return _ONE_NODE
+    found = []
+    for node in nodes:
+        if node.cpe_match and not any(m.vulnerable for m in node.cpe_match):
+            parts = frozenset(m.cpe.part for m in node.cpe_match)
+            found.append(_PARTS.setdefault(parts, parts))
+        else:
+            found.append(_NOT_PLATFORM)
+    return tuple(found)
 
 
 def _platform_note(configuration: Configuration, node: int, parts: frozenset[str]) -> Reason:
@@ -156,7 +168,7 @@ def _evaluate_full(config: ConfigRef, cpes: tuple[tuple[Cpe, str], ...], parts: 
     """Any configuration (AND nodes, negation): every entry against every asset CPE."""
     configuration = config.configuration
     node_levels: list[Level] = []
-    candidates: list[tuple[EntryRef, Judgement, str]] = []
+    candidates: list[Result] = []
     for number, node in enumerate(configuration.nodes):
         levels = []
         for match in node.cpe_match:
@@ -175,9 +187,12 @@ def _evaluate_full(config: ConfigRef, cpes: tuple[tuple[Cpe, str], ...], parts: 
         overall = Level(2 - overall)
     if overall is Level.NO:
         return []
+    joined = configuration.operator == "AND"
     found = []
     for entry, judgement, text in candidates:
-        found.append(evidence_for(config, entry, judgement, text, overall))
+        level = overall if joined else node_levels[entry.node]  # under OR, each node stands for itself
+        if level is not Level.NO:
+            found.append(evidence_for(config, entry, judgement, text, level))
     return found
 
 

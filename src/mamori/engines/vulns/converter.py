@@ -4,6 +4,7 @@ its place (file and JSON path) so that a bad file is refused whole with all that
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Literal
@@ -35,6 +36,7 @@ class RecordConverter:
         self.filename = filename
         self.problems: list[InputError] = []
         self._cpes: dict[str, Cpe] = {}
+        self._ranges: dict[tuple[str | None, str | None, str | None, str | None], VersionRange] = {}
 
     def problem(self, where: str, reason: str, code: str, value: str) -> None:
         """Note a problem at `where` (a JSON path)."""
@@ -80,6 +82,10 @@ class RecordConverter:
             return None
         version_range = None
         if any(b is not None for b in bounds):
-            # Some NVD bounds keep the CPE escape of a colon ("12.1x46\\:d72"); a bound is plain text.
-            version_range = VersionRange(*(b.replace("\\", "") if b else b for b in bounds))
-        return CpeMatch(cpe, vulnerable, version_range, match_id)
+            version_range = self._ranges.get(bounds)
+            if version_range is None:
+                # Some NVD bounds keep the CPE escape of a colon ("12.1x46\\:d72"); a bound is plain text.
+                version_range = self._ranges[bounds] = VersionRange(
+                    *(sys.intern(b.replace("\\", "")) if b else None for b in bounds))
+        # NVD gives the same id to the same criteria and bounds in every record: keep one copy.
+        return CpeMatch(cpe, vulnerable, version_range, sys.intern(match_id))

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
-from dataclasses import dataclass, fields
 from enum import StrEnum
 from urllib.parse import unquote
+
+import msgspec
 
 from mamori.engines.errors import InputLocation
 from mamori.engines.vulns.errors import CpeError
@@ -65,9 +66,11 @@ class Relation(StrEnum):
     UNDEFINED = "undefined"
 
 
-@dataclass(frozen=True, slots=True)
-class Cpe:
-    """One CPE name: eleven attributes in canonical form (lower case; `*` ANY, `-` NA)."""
+class Cpe(msgspec.Struct, frozen=True, gc=False):
+    """One CPE name: eleven attributes in canonical form (lower case; `*` ANY, `-` NA).
+
+    Frozen and hashable; not tracked by the garbage collector (an index holds millions).
+    """
 
     part: str
     vendor: str
@@ -299,8 +302,7 @@ def compare_attribute(source: str, target: str) -> Relation:
 def is_name_match(source: Cpe, target: Cpe) -> bool:
     """True when every attribute of `source` is a SUPERSET of or EQUAL to `target` (NISTIR 7696 name match)."""
     matching = (Relation.SUPERSET, Relation.EQUAL)
-    return all(compare_attribute(getattr(source, f.name), getattr(target, f.name)) in matching
-               for f in fields(Cpe))
+    return all(compare_attribute(getattr(source, name), getattr(target, name)) in matching for name in ATTRIBUTES)
 
 
 def normalize_name(text: str) -> str:

@@ -9,11 +9,13 @@ fleets of identical machines. Caches are dropped whenever a record is added or r
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from operator import attrgetter
 
+import msgspec
+
+from mamori.engines.vulns.buckets import PLAN_THRESHOLD, BucketPlan, judge_entries, plan_bucket
 from mamori.engines.vulns.configurations import (
     ConfigRef,
     EntryRef,
@@ -26,15 +28,17 @@ from mamori.engines.vulns.configurations import (
 )
 from mamori.engines.vulns.cpe import ANY, Cpe
 from mamori.engines.vulns.inventory import Asset, asset_cpes
-from mamori.engines.vulns.matching import judge
 from mamori.engines.vulns.records import CveRecord
 from mamori.engines.vulns.results import Evidence, Hit
 
-__all__ = ["IndexChange", "VulnIndex"]
+__all__ = ["HIT_ORDER", "IndexChange", "VulnIndex"]
 
-_CACHE_LIMIT = 50_000
+# Caches are dropped when they hold this many hits (about 200 bytes each, shared between assets).
+_CACHED_HITS = 1_000_000
+_CACHED_ASSET_HITS = 20_000_000  # references to hits already counted above
 # "exact" sorts before "possible", so ordering by tier puts exact first.
-_HIT_ORDER = attrgetter("tier", "cve_id")
+HIT_ORDER = attrgetter("tier", "cve_id")
+_HIT_ORDER = HIT_ORDER
 _EVIDENCE_ORDER = attrgetter("tier", "configuration", "criteria")
 
 AssetCpes = tuple[tuple[Cpe, str], ...]
@@ -49,24 +53,23 @@ class IndexChange(StrEnum):
     STALE = "stale"
 
 
-@dataclass(frozen=True, slots=True)
-class _Known:
+class _Known(msgspec.Struct, frozen=True, gc=False):
     last_modified: datetime
-    keys: frozenset[tuple[str, str]]
+    keys: tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True, slots=True)
-class _CpeHits:
+class _CpeHits(msgspec.Struct, frozen=True, gc=False):
     """What one asset CPE matches: finished hits from one-node configurations (most of NVD), and the matches
     in configurations that need the asset's other CPEs (AND, negation) to be decided."""
 
-    hits: tuple[Hit, ...]
-    cve_ids: frozenset[str]
+    hits: tuple[Hit, ...]  # exact first, then by CVE id
+    cve_ids: tuple[str, ...]  # of `hits`, in the same order
     pending: tuple[Found, ...]
 
 
 def _hit(cve_id: str, evidence: list[Evidence]) -> Hit:
-    evidence.sort(key=_EVIDENCE_ORDER)
+    if len(evidence) > 1:
+        evidence.sort(key=_EVIDENCE_ORDER)
     return Hit(cve_id, evidence[0].tier, tuple(evidence))
 
 
@@ -79,6 +82,10 @@ class VulnIndex:
         self._known: dict[str, _Known] = {}
         self._cpe_cache: dict[tuple[Cpe, str], _CpeHits] = {}
         self._asset_cache: dict[AssetCpes, tuple[Hit, ...]] = {}
+        self._plans: dict[tuple[str, str], BucketPlan] = {}
+        self._plan_asks: dict[tuple[str, str], int] = {}
+        self._cpe_cache_hits = 0
+        self._asset_cache_hits = 0
 
     def __len__(self) -> int:
         return len(self._known)
@@ -99,11 +106,15 @@ class VulnIndex:
     def keys_of(self, cve_id: str) -> frozenset[tuple[str, str]]:
         """The (vendor, product) keys a CVE is filed under: the assets to re-match when it changes."""
         known = self._known.get(cve_id)
-        return known.keys if known else frozenset()
+        return frozenset(known.keys) if known else frozenset()
 
     def _forget_results(self) -> None:
-        self._cpe_cache.clear()
-        self._asset_cache.clear()
+        if self._cpe_cache or self._asset_cache or self._plans:
+            self._cpe_cache.clear()
+            self._asset_cache.clear()
+            self._plans.clear()
+            self._plan_asks.clear()
+            self._cpe_cache_hits = self._asset_cache_hits = 0
 
     def add(self, record: CveRecord) -> IndexChange:
         """Index a record; a newer version of a known CVE replaces the old one, an older one is ignored."""
@@ -127,7 +138,7 @@ class VulnIndex:
                     grouped.setdefault(match.cpe.key, []).append(EntryRef(match, config, node_number))
         for key, entries in grouped.items():
             self._buckets.setdefault(key, {})[record.cve_id] = tuple(entries)
-        self._known[record.cve_id] = _Known(record.last_modified, frozenset(grouped))
+        self._known[record.cve_id] = _Known(record.last_modified, tuple(grouped))
         self._forget_results()
         return change
 
@@ -151,18 +162,22 @@ class VulnIndex:
         self._forget_results()
         return True
 
+    def _plan(self, key: tuple[str, str], bucket: dict[str, tuple[EntryRef, ...]]) -> BucketPlan | None:
+        """The arranged bucket, built for a product with many CVEs once a second version of it is asked for."""
+        plan = self._plans.get(key)
+        if plan is None and ANY not in key and len(bucket) >= PLAN_THRESHOLD:
+            asked = self._plan_asks[key] = self._plan_asks.get(key, 0) + 1
+            if asked > 1:
+                plan = self._plans[key] = plan_bucket(bucket.values())
+        return plan
+
     def _judge_all(self, cpe: Cpe) -> list[Found]:
         vendor, product = cpe.key
         found: list[Found] = []
         for key in dict.fromkeys(((vendor, product), (ANY, product), (vendor, ANY), (ANY, ANY))):
             bucket = self._buckets.get(key)
-            if bucket is None:
-                continue
-            for entries in bucket.values():
-                for entry in entries:
-                    judgement = judge(entry.match.cpe, entry.match.bounds, cpe)
-                    if judgement is not None:
-                        found.append((entry, judgement))
+            if bucket is not None:
+                found.extend(judge_entries(bucket.values(), self._plan(key, bucket), cpe))
         return found
 
     def _cpe_hits(self, cpe: Cpe, text: str) -> _CpeHits:
@@ -182,24 +197,30 @@ class VulnIndex:
         for config, results in single.items():
             by_cve.setdefault(config.cve_id, []).extend(
                 evidence_for(config, e, j, t, j.level) for e, j, t in strongest(results))
-        hits = tuple(_hit(cve_id, evidence) for cve_id, evidence in by_cve.items())
-        result = _CpeHits(hits, frozenset(by_cve), tuple(pending))
-        if len(self._cpe_cache) >= _CACHE_LIMIT:
+        hits = tuple(sorted((_hit(cve_id, evidence) for cve_id, evidence in by_cve.items()), key=_HIT_ORDER))
+        result = _CpeHits(hits, tuple(h.cve_id for h in hits), tuple(pending))
+        self._cpe_cache_hits += len(hits)
+        if self._cpe_cache_hits > _CACHED_HITS:
             self._cpe_cache.clear()
+            self._cpe_cache_hits = len(hits)
         self._cpe_cache[(cpe, text)] = result
         return result
 
     def match(self, asset: Asset) -> tuple[Hit, ...]:
-        """Every CVE that affects (exact) or may affect (possible) the asset, exact first, then by CVE id.
+        """Every CVE that affects (exact) or may affect (possible) the asset, one hit per CVE.
 
-        Raises AssetError when a CPE of the asset cannot be read.
+        The order is stable but not sorted (a fleet yields millions of hits; sorting them all would double
+        the time): sort with `HIT_ORDER` to show exact hits first, then by CVE id. Raises AssetError when a
+        CPE of the asset cannot be read.
         """
         cpes = tuple(sorted(asset_cpes(asset), key=lambda c: c[1]))
         hits = self._asset_cache.get(cpes)
         if hits is None:
             hits = self._match_cpes(cpes)
-            if len(self._asset_cache) >= _CACHE_LIMIT:
+            self._asset_cache_hits += len(hits)
+            if self._asset_cache_hits > _CACHED_ASSET_HITS:
                 self._asset_cache.clear()
+                self._asset_cache_hits = len(hits)
             self._asset_cache[cpes] = hits
         return hits
 
@@ -212,22 +233,22 @@ class VulnIndex:
         groups = [self._cpe_hits(cpe, text) for cpe, text in cpes]
         extra = self._evaluate_pending(cpes, groups)
         if len(groups) == 1 and not extra:
-            return tuple(sorted(groups[0].hits, key=_HIT_ORDER))
-        seen: set[str] = set()
+            return groups[0].hits
+        by_cve: dict[str, Hit] = {}
         shared: set[str] = set(extra)
         for group in groups:
-            shared |= seen & group.cve_ids
-            seen |= group.cve_ids
-        hits = [hit for group in groups for hit in group.hits if hit.cve_id not in shared]
-        if shared:
-            merged: dict[str, list[Evidence]] = {cve_id: list(extra.get(cve_id, ())) for cve_id in shared}
+            if by_cve:
+                shared.update(by_cve.keys() & group.cve_ids)
+            by_cve.update(zip(group.cve_ids, group.hits, strict=True))
+        if shared:  # one CVE through several CPEs, or through a configuration that needs the whole asset
+            merged: dict[str, list[Evidence]] = {cve_id: list(extra.get(cve_id, ())) for cve_id in sorted(shared)}
             for group in groups:
-                for hit in group.hits:
-                    if hit.cve_id in merged:
-                        merged[hit.cve_id].extend(hit.evidence)
-            hits.extend(_hit(cve_id, evidence) for cve_id, evidence in merged.items() if evidence)
-        hits.sort(key=_HIT_ORDER)
-        return tuple(hits)
+                if not shared.isdisjoint(group.cve_ids):
+                    for cve_id, hit in zip(group.cve_ids, group.hits, strict=True):
+                        if cve_id in merged:
+                            merged[cve_id].extend(hit.evidence)
+            by_cve.update((cve_id, _hit(cve_id, evidence)) for cve_id, evidence in merged.items() if evidence)
+        return tuple(by_cve.values())
 
     def _evaluate_pending(self, cpes: AssetCpes, groups: list[_CpeHits]) -> dict[str, list[Evidence]]:
         """Configurations that need the whole asset ("firmware running on hardware", negation)."""

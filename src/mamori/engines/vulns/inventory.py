@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from mamori.engines.errors import InputLocation
 from mamori.engines.vulns.cpe import ANY, NA, Cpe, normalize_name, parse_cpe
@@ -10,6 +11,8 @@ from mamori.engines.vulns.errors import AssetError, CpeError
 from mamori.engines.vulns.versions import normalize_version, split_release_update
 
 __all__ = ["Asset", "SoftwareEntry", "asset_cpes"]
+
+_parse_known = lru_cache(maxsize=1 << 16)(parse_cpe)  # a fleet repeats the same few hundred CPEs
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +55,7 @@ def asset_cpes(asset: Asset) -> tuple[tuple[Cpe, str], ...]:
     for index, text in enumerate(asset.cpes):
         where = InputLocation(None, None, f"asset {asset.key}, cpes[{index}]")
         try:
-            cpe = parse_cpe(text, where)
+            cpe = _parse_known(text)
         except CpeError as exc:
             raise AssetError(exc.reason, where, code=exc.code, params=exc.params) from exc
         if cpe.vendor in (ANY, NA) or cpe.product in (ANY, NA):

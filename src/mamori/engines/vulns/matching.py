@@ -14,7 +14,7 @@ NVD semantics (NISTIR 7696 attribute matching plus NVD's four version bounds), w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from mamori.engines.vulns.cpe import ANY, EXTRA_ATTRIBUTES, NA, Cpe, Relation, compare_attribute
 from mamori.engines.vulns.results import Level, MatchTier, Reason
@@ -34,8 +34,7 @@ _Verdict = tuple[MatchTier, Reason] | None
 _UPDATE_OK = (_EXACT, Reason("all_versions"))  # placeholder reason: an update check never supplies the reason
 
 
-@dataclass(frozen=True, slots=True)
-class Judgement:
+class Judgement(msgspec.Struct, frozen=True, gc=False):
     """The answer for one criteria against one asset CPE: tier (and its level) with the reasons, first the one
     that decided the tier."""
 

@@ -140,8 +140,7 @@ def _feed_time(value: str | None, conv: RecordConverter, where: str) -> datetime
     return conv.time(value, where) if value else None
 
 
-def parse_nvd_json(data: bytes | bytearray, filename: str) -> NvdFeed:
-    """Decode one NVD JSON document (already decompressed) into records, all or nothing."""
+def _decode(data: bytes | bytearray, filename: str) -> tuple[schema.Envelope, schema.Cve20 | None]:
     if data[:3] == b"\xef\xbb\xbf":
         data = data[3:]
     try:
@@ -149,6 +148,15 @@ def parse_nvd_json(data: bytes | bytearray, filename: str) -> NvdFeed:
         bare = msgspec.json.decode(data, type=schema.Cve20) if envelope.id is not None else None
     except msgspec.DecodeError as exc:
         raise _decode_error(exc, data, filename) from exc
+    return envelope, bare
+
+
+def parse_nvd_json(data: bytes | bytearray, filename: str) -> NvdFeed:
+    """Decode one NVD JSON document (already decompressed) into records, all or nothing."""
+    return _convert(*_decode(data, filename), filename)
+
+
+def _convert(envelope: schema.Envelope, bare: schema.Cve20 | None, filename: str) -> NvdFeed:
     conv = RecordConverter(filename)
     shape: FeedShape
     if envelope.vulnerabilities is not None:
@@ -173,4 +181,7 @@ def parse_nvd_json(data: bytes | bytearray, filename: str) -> NvdFeed:
 def read_nvd_file(path: str | Path, max_bytes: int = MAX_FEED_BYTES) -> NvdFeed:
     """Read and decode one NVD file (.json, .json.gz, .json.xz or .zip), all or nothing."""
     path = Path(path)
-    return parse_nvd_json(read_feed_bytes(path, max_bytes), path.name)
+    data = read_feed_bytes(path, max_bytes)
+    decoded = _decode(data, path.name)
+    del data  # the raw JSON (up to 200 MB a year) is not needed for the conversion
+    return _convert(*decoded, path.name)

@@ -1,11 +1,18 @@
-"""Plain vulnerability records, whatever feed they came from (NVD API 2.0, the legacy 1.1 feed)."""
+"""Plain vulnerability records, whatever feed they came from (NVD API 2.0, the legacy 1.1 feed).
+
+They are frozen msgspec Structs, used like frozen dataclasses (`msgspec.structs.replace` for a changed
+copy), and not tracked by the garbage collector: a full NVD import holds millions of them, and
+collecting over them cost three quarters of the import time.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Literal
+
+import msgspec
 
 from mamori.engines.vulns.cpe import Cpe
 from mamori.engines.vulns.versions import VersionRange
@@ -22,10 +29,10 @@ __all__ = [
 ]
 
 Operator = Literal["AND", "OR"]
+_formatted = lru_cache(maxsize=1 << 16)(Cpe.to_fs)  # evidence repeats the same criteria many times
 
 
-@dataclass(frozen=True, slots=True)
-class CvssScore:
+class CvssScore(msgspec.Struct, frozen=True, gc=False):
     """One CVSS score with who gave it (`nvd@nist.gov`, a CNA, …) and whether NVD calls it Primary."""
 
     version: str  # "2.0", "3.0", "3.1", "4.0"
@@ -36,8 +43,7 @@ class CvssScore:
     severity: str
 
 
-@dataclass(frozen=True, slots=True)
-class Weakness:
+class Weakness(msgspec.Struct, frozen=True, gc=False):
     """A CWE (or NVD-CWE-Other / NVD-CWE-noinfo) with its source."""
 
     cwe: str
@@ -45,15 +51,13 @@ class Weakness:
     type: str
 
 
-@dataclass(frozen=True, slots=True)
-class Reference:
+class Reference(msgspec.Struct, frozen=True, gc=False):
     url: str
     source: str
     tags: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class CisaKev:
+class CisaKev(msgspec.Struct, frozen=True, gc=False):
     """The KEV fields NVD copies into a record (`cisaExploitAdd` …)."""
 
     date_added: str
@@ -62,8 +66,7 @@ class CisaKev:
     name: str
 
 
-@dataclass(frozen=True, slots=True)
-class CpeMatch:
+class CpeMatch(msgspec.Struct, frozen=True, gc=False):
     """One cpeMatch entry: a CPE criteria, optional version bounds, and whether it is the vulnerable part."""
 
     cpe: Cpe
@@ -74,11 +77,10 @@ class CpeMatch:
     @property
     def criteria(self) -> str:
         """The criteria as a CPE 2.3 formatted string."""
-        return self.cpe.to_fs()
+        return _formatted(self.cpe)
 
 
-@dataclass(frozen=True, slots=True)
-class ConfigNode:
+class ConfigNode(msgspec.Struct, frozen=True, gc=False):
     """A node: its cpeMatch entries joined by `operator`, the result inverted when `negate`."""
 
     operator: Operator
@@ -86,8 +88,7 @@ class ConfigNode:
     cpe_match: tuple[CpeMatch, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Configuration:
+class Configuration(msgspec.Struct, frozen=True, gc=False):
     """One configuration: nodes joined by `operator` (AND for "firmware running on hardware")."""
 
     operator: Operator
@@ -100,8 +101,7 @@ class Configuration:
             yield from node.cpe_match
 
 
-@dataclass(frozen=True, slots=True)
-class CveRecord:
+class CveRecord(msgspec.Struct, frozen=True, gc=False):
     """One CVE as a feed describes it; `source` names the feed ("NVD")."""
 
     cve_id: str

@@ -7,9 +7,10 @@ the English sentence. Text is only built when asked for: a full inventory produc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum, StrEnum
+
+import msgspec
 
 from mamori.engines.vulns.versions import VersionRange
 
@@ -60,8 +61,7 @@ class Level(IntEnum):
     EXACT = 2
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
+class Reason(msgspec.Struct, frozen=True, gc=False):
     """One reason: a code from REASON_TEXTS and the values of its placeholders."""
 
     code: str
@@ -73,8 +73,7 @@ class Reason:
         return REASON_TEXTS[self.code].format(**dict(self.args))
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
+class Evidence(msgspec.Struct, frozen=True, gc=False):
     """Why an asset was matched to a CVE: which criteria, which bounds, which asset CPE, in which record.
 
     `reason_code` is the reason that decided the tier (for a possible hit: what needs confirming);
@@ -99,8 +98,7 @@ class Evidence:
         return "; ".join(r.text for r in self.reasons)
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(msgspec.Struct, frozen=True, gc=False):
     """A CVE that affects (exact) or may affect (possible) an asset, with every piece of evidence.
 
     Identical assets share the same Hit objects; `VulnIndex.match_all` pairs them with their asset.

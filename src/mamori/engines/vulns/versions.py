@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, cast
+
+import msgspec
 
 __all__ = [
     "RangeCheck",
@@ -29,6 +30,7 @@ __all__ = [
     "compare_versions",
     "is_proper_prefix",
     "normalize_version",
+    "numeric_key",
     "split_release_update",
     "version_key",
     "version_tokens",
@@ -110,6 +112,17 @@ def _parsed(text: str) -> tuple[Tokens, bool] | None:
         end -= 1
     key = tokens[:end]
     return key, all(isinstance(t, int) for t in key)
+
+
+def numeric_key(text: str) -> tuple[int, ...] | None:
+    """The comparison key of a version made of numbers only (`6.0.4` → (6, 0, 4)), else None.
+
+    Such keys order exactly as `compare_versions` does, by plain tuple comparison.
+    """
+    parsed = _parsed(text)
+    if parsed is None or not parsed[1]:
+        return None
+    return cast(tuple[int, ...], parsed[0])  # all numbers, checked when parsed
 
 
 def version_key(text: str) -> Tokens | None:
@@ -225,8 +238,7 @@ class RangeCheck(NamedTuple):
 _INSIDE = RangeCheck("inside", "")
 
 
-@dataclass(frozen=True, slots=True)
-class VersionRange:
+class VersionRange(msgspec.Struct, frozen=True, gc=False):
     """NVD's four version bounds of one cpeMatch entry; at least one is set."""
 
     start_including: str | None = None
