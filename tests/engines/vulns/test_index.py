@@ -259,3 +259,21 @@ def test_one_cve_reached_through_two_cpes_of_an_asset_is_one_hit(handwritten_ind
     assert sorted(e.asset_cpe for e in hits[1].evidence) == ["cpe:2.3:a:fortinet:fortiproxy:7.2.1",
                                                              "cpe:2.3:o:fortinet:fortios:7.2.2"]
     assert [e.configuration for e in hits[1].evidence] == [0, 1]
+
+
+def test_a_jvn_only_record_is_never_more_than_possible() -> None:
+    """JVN's CPEs carry no version: a hit through one alone always asks for confirmation (要確認)."""
+    from mamori.engines.vulns import CpeMatch, parse_cpe
+    from mamori.engines.vulns.records import ConfigNode, Configuration
+
+    when = datetime(2024, 1, 1, tzinfo=UTC)
+    node = ConfigNode("OR", False, (CpeMatch(parse_cpe("cpe:/a:fujitsu:hope_lifemark"), True, None, "JVNDB-2024-1"),))
+    record = CveRecord("CVE-2099-7000", when, when, "", "", (), (), (), (Configuration("OR", False, (node,)),),
+                       source="JVN")
+    index = VulnIndex()
+    index.add(record)
+    hit = _hit(index, "CVE-2099-7000", "a:fujitsu:hope_lifemark:7.1:*:*:*:*:*:*:*")
+    assert hit.tier is POSSIBLE
+    evidence = hit.evidence[0]
+    assert (evidence.source, evidence.reason_code) == ("JVN", "source_unconfirmed")
+    assert "JVN names the product but not comparable versions" in evidence.reason

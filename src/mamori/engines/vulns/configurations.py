@@ -18,10 +18,11 @@ from mamori.engines.vulns.matching import Judgement, judge
 from mamori.engines.vulns.records import Configuration, CpeMatch
 from mamori.engines.vulns.results import Evidence, Level, MatchTier, Reason
 
-__all__ = ["ConfigRef", "Context", "EntryRef", "Found", "Result", "evaluate", "evidence_for", "platform_parts",
-           "strongest"]
+__all__ = ["CONFIRM_SOURCES", "ConfigRef", "Context", "EntryRef", "Found", "Result", "evaluate", "evidence_for",
+           "platform_parts", "strongest"]
 
 _PART_NAMES = {"h": "hardware", "o": "operating system", "a": "application"}
+CONFIRM_SOURCES = frozenset({"JVN"})  # record sources whose hits are always 要確認
 
 
 class ConfigRef(msgspec.Struct, eq=False, gc=False):
@@ -99,6 +100,10 @@ def evidence_for(config: ConfigRef, entry: EntryRef, judgement: Judgement, asset
     reasons = judgement.reasons + notes if notes else judgement.reasons
     if code == "configuration_possible":
         reasons = (*reasons, Reason(code))
+    if config.source in CONFIRM_SOURCES and tier is MatchTier.EXACT:
+        # JVN names products without comparable versions and only covers CVEs NVD does not: never settled alone.
+        tier, code = MatchTier.POSSIBLE, "source_unconfirmed"
+        reasons = (*reasons, Reason(code, (("source", config.source),)))
     return Evidence(config.source, entry.match.criteria, entry.match.match_criteria_id, entry.match.bounds,
                     config.last_modified, asset_cpe, tier, code, reasons, config.number, platform)
 

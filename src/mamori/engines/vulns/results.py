@@ -40,6 +40,8 @@ REASON_TEXTS: dict[str, str] = {
     "platform_unknown": ("the record's vulnerable configuration runs on {platforms}; the asset has no {kind} CPE "
                          "recorded, so record it to confirm"),
     "configuration_possible": "another part of the record's configuration could not be confirmed",
+    "source_unconfirmed": ("{source} names the product but not comparable versions, and NVD has no data for this "
+                           "CVE: confirm the version with the vendor"),
 }
 
 
