@@ -75,7 +75,11 @@ def serve(host: str, port: int, *, threads: int = 8) -> int:
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
+    from mamori.vulns.scheduler import start_scheduler
     from mamori.wsgi import application  # after collectstatic: WhiteNoise indexes the files when loaded
+
+    if start_scheduler() is not None:
+        print("Weekly vulnerability run scheduled (MAMORI_WEEKLY_RUN, JST).", flush=True)
 
     print(f"Mamori is running at http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
     sys.stdout.flush()

@@ -5,6 +5,13 @@
 - MAMORI_SECRET_KEY: or the file `secret_key` in the data directory (`mamori migrate` creates it)
 - MAMORI_ALLOWED_HOSTS: comma separated (default 127.0.0.1,localhost)
 - MAMORI_INSECURE_HTTP=1: allow cookies over plain HTTP (set by `mamori serve` on a loopback address only)
+- MAMORI_WEEKLY_RUN: when the weekly vulnerability run starts, in JST (default "mon 06:00")
+- MAMORI_SCHEDULER=0: do not start the in-process scheduler (run `mamori vulns weekly` from cron instead)
+- MAMORI_FEED_INBOX: folder whose feed files the weekly run imports (default <data dir>/feeds/inbox)
+- MAMORI_BASE_URL: the address users open, for links in e-mails (default http://127.0.0.1:8000)
+- MAMORI_SMTP_HOST / MAMORI_SMTP_PORT / MAMORI_SMTP_USER / MAMORI_SMTP_PASSWORD_FILE / MAMORI_SMTP_TLS:
+  e-mail through that server; without a host, e-mails are written to <data dir>/outbox
+- MAMORI_MAIL_FROM: the sender of Mamori's e-mails
 """
 
 from __future__ import annotations
@@ -57,6 +64,7 @@ INSTALLED_APPS = [
     "mamori.tenancy",
     "mamori.accounts",
     "mamori.ledger",
+    "mamori.vulns",
     "mamori.web",
 ]
 
@@ -230,3 +238,21 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"mamori": {"level": "INFO", "handlers": ["console"], "propagate": False}},
 }
+
+# Vulnerability intelligence: the weekly run and its e-mail.
+MAMORI_WEEKLY_RUN = os.environ.get("MAMORI_WEEKLY_RUN", "mon 06:00")
+MAMORI_SCHEDULER = os.environ.get("MAMORI_SCHEDULER", "1") != "0"
+MAMORI_FEED_INBOX = os.environ.get("MAMORI_FEED_INBOX", str(DATA_DIR / "feeds" / "inbox"))
+MAMORI_BASE_URL = os.environ.get("MAMORI_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+DEFAULT_FROM_EMAIL = os.environ.get("MAMORI_MAIL_FROM", "mamori@localhost")
+if os.environ.get("MAMORI_SMTP_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["MAMORI_SMTP_HOST"]
+    EMAIL_PORT = int(os.environ.get("MAMORI_SMTP_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("MAMORI_SMTP_USER", "")
+    _smtp_password_file = os.environ.get("MAMORI_SMTP_PASSWORD_FILE")
+    EMAIL_HOST_PASSWORD = Path(_smtp_password_file).read_text().strip() if _smtp_password_file else ""
+    EMAIL_USE_TLS = os.environ.get("MAMORI_SMTP_TLS", "1") != "0"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(DATA_DIR / "outbox")

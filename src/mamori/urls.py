@@ -9,18 +9,21 @@ from drf_spectacular.views import SpectacularAPIView
 from mamori.accounts import api as accounts_api
 from mamori.audit import api as audit_api
 from mamori.ledger import api as ledger_api
+from mamori.vulns import api as vulns_api
 
 api_patterns: list[Any] = [
     path("me/", accounts_api.me, name="me"),
     path("", include(ledger_api.router.urls)),
     path("", include(accounts_api.router.urls)),
     path("", include(audit_api.router.urls)),
+    path("", include(vulns_api.router.urls)),
 ]
 
 urlpatterns = [
     path("", include(("mamori.web.urls", "web"))),
     path("accounts/", include("mamori.accounts.urls")),
     path("ledger/", include("mamori.ledger.urls")),
+    path("vulns/", include("mamori.vulns.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -27,6 +27,9 @@ WRITE = frozenset({Action.VIEW, Action.ADD, Action.CHANGE})
 LEDGER = ("ledger.asset", "ledger.vendor", "ledger.remoteaccesspath", "ledger.networksegment", "ledger.assetsbom",
           "ledger.vendordisclosure", "ledger.discoveryrun")
 TENANCY = ("tenancy.facility", "tenancy.department", "tenancy.staffmember")
+CATALOGUE = ("vulns.vulnerability", "vulns.keventry", "vulns.epssscore", "vulns.cveenrichment", "vulns.jvnentry",
+             "vulns.csafadvisory")
+VULN_RUNS = ("vulns.feedimport", "vulns.matchrun")
 
 GRANTS: dict[str, dict[str, frozenset[Action]]] = {
     Role.SECURITY_MANAGER: {
@@ -36,17 +39,25 @@ GRANTS: dict[str, dict[str, frozenset[Action]]] = {
         "tenancy.staffmember": ALL,
         "accounts.user": READ,
         "audit.auditentry": READ,
+        **dict.fromkeys(CATALOGUE, READ),
+        **dict.fromkeys(VULN_RUNS, WRITE),
+        "vulns.finding": WRITE,
+        "vulns.weeklyreport": WRITE,
     },
-    Role.IT_STAFF: {**dict.fromkeys(LEDGER, WRITE), **dict.fromkeys(TENANCY, READ)},
+    Role.IT_STAFF: {**dict.fromkeys(LEDGER, WRITE), **dict.fromkeys(TENANCY, READ), **dict.fromkeys(CATALOGUE, READ),
+                    **dict.fromkeys(VULN_RUNS, WRITE), "vulns.finding": WRITE, "vulns.weeklyreport": READ},
     Role.VENDOR: {
         "ledger.asset": READ,
         "ledger.vendor": READ,
         "ledger.remoteaccesspath": READ,
         "ledger.assetsbom": READ,
         "ledger.vendordisclosure": frozenset({Action.VIEW, Action.ADD}),  # vendors submit their own MDS/SDS
+        **dict.fromkeys(CATALOGUE, READ),
+        "vulns.finding": READ,  # the findings on their own devices
     },
     Role.EXECUTIVE: {"tenancy.facility": READ},
-    Role.INSPECTOR: {**dict.fromkeys(LEDGER, READ), "tenancy.facility": READ},
+    Role.INSPECTOR: {**dict.fromkeys(LEDGER, READ), "tenancy.facility": READ, **dict.fromkeys(CATALOGUE, READ),
+                     **dict.fromkeys(VULN_RUNS, READ), "vulns.finding": READ, "vulns.weeklyreport": READ},
     Role.PRIVACY_OFFICER: {**dict.fromkeys(TENANCY, READ)},
 }
 

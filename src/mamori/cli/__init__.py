@@ -27,6 +27,7 @@ from mamori.cli.system import (
     cmd_serve,
     cmd_token_create,
 )
+from mamori.cli.vulns import add_commands as add_vuln_commands
 
 __all__ = ["build_parser", "main"]
 
@@ -110,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     p.add_argument("--facility", help="facility code")
     p.add_argument("--user", help="run as this user (their permissions apply)")
+
+    add_vuln_commands(sub)
 
     token = add("token", lambda a: 2, "API tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True)

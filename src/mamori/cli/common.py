@@ -14,6 +14,8 @@ from mamori import config
 def setup_django(*, create_key: bool = False) -> None:
     if create_key and not os.environ.get("MAMORI_SECRET_KEY"):
         config.ensure_secret_key()
+    if create_key:
+        config.data_dir().mkdir(parents=True, exist_ok=True)  # also when the key comes from the environment
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mamori.settings")
     import django
 

@@ -17,7 +17,7 @@ SECTIONS: tuple[tuple[Any, str | None, str | None], ...] = (
     (_("Remote maintenance"), "ledger:remotepath_list", "ledger.remoteaccesspath"),
     (_("Vendors"), "ledger:vendor_list", "ledger.vendor"),
     (_("Network discovery"), "ledger:discovery_list", "ledger.discoveryrun"),
-    (_("Vulnerabilities"), None, None),
+    (_("Vulnerabilities"), "vulns:finding_list", "vulns.finding"),
     (_("Log monitoring"), None, None),
     (_("EHR access audit"), None, None),
     (_("Backups"), None, None),

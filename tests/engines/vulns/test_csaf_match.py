@@ -359,3 +359,10 @@ def test_product_forms_drop_the_vendor_and_generic_words_and_keep_models() -> No
     forms = product_forms("Patient Information Center iX (PICiX)", philips, "Philips")
     assert [f.tokens for f in forms] == [("patient", "information", "center", "ix"), ("picix",)]
     assert device_name("PIC iX", philips, "Philips").extended >= {"pic", "ix", "picix"}
+
+
+def test_a_device_name_with_parentheses_keeps_the_words_inside() -> None:
+    """Ledger names such as 「ドメインコントローラ1（Active Directory）」: full-width brackets become ASCII ones."""
+    name = device_name("ドメインコントローラ1（Active Directory）", frozenset(), "")
+    assert "active" in name.tokens and "directory" in name.tokens
+    assert all("(" not in token for token in name.tokens)

@@ -236,7 +236,7 @@ def product_forms(name: str, vendor_key_set: frozenset[str], vendor: str) -> tup
 def device_name(name: str, vendor_key_set: frozenset[str], vendor: str) -> DeviceName:
     """A device's name as the matcher compares it (its vendor dropped from the front)."""
     tokens = _drop_vendor(_tokens(_PARENS.sub(" ", fold(name)) + " " + " ".join(
-        m.group(1) for m in _PARENS.finditer(fold(name)))), vendor_spellings(vendor_key_set, vendor))
+        m.group(0)[1:-1] for m in _PARENS.finditer(fold(name)))), vendor_spellings(vendor_key_set, vendor))
     extended = set(tokens)
     for size in (2, 3):
         extended.update("".join(tokens[i:i + size]) for i in range(len(tokens) - size + 1))

@@ -1,0 +1,1 @@
+"""Vulnerability intelligence: feeds imported from files, matched against the ledger, findings with a workflow."""

@@ -1,0 +1,17 @@
+"""Models of vulnerability intelligence: the catalogue (per source), findings, and runs."""
+
+from mamori.vulns.models.catalogue import (
+    CsafAdvisory,
+    CsafCve,
+    CveEnrichment,
+    EpssScore,
+    JvnCve,
+    JvnEntry,
+    KevEntry,
+    Vulnerability,
+)
+from mamori.vulns.models.findings import MATCHER_FIELDS, Finding
+from mamori.vulns.models.runs import FeedImport, MatchRun, ScheduledJob, WeeklyReport
+
+__all__ = ["MATCHER_FIELDS", "CsafAdvisory", "CsafCve", "CveEnrichment", "EpssScore", "FeedImport", "Finding",
+           "JvnCve", "JvnEntry", "KevEntry", "MatchRun", "ScheduledJob", "Vulnerability", "WeeklyReport"]

@@ -1,0 +1,76 @@
+"""The priority of findings: every signal the catalogue holds for a CVE, with the asset's situation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mamori.engines.vulns.priority import CvssInput, Priority, Signals, assess
+from mamori.vulns.imports.bulk import chunks
+from mamori.vulns.models import CsafCve, CveEnrichment, EpssScore, JvnCve, KevEntry, Vulnerability
+
+
+@dataclass
+class CveSignals:
+    """What the catalogue says of one CVE, from every source."""
+
+    kev: KevEntry | None = None
+    epss: EpssScore | None = None
+    enrichment: CveEnrichment | None = None
+    cvss: list[CvssInput] = field(default_factory=list)
+
+
+def _scores(rows: Sequence[dict[str, Any]], fallback_source: str) -> list[CvssInput]:
+    return [CvssInput(str(r.get("source") or fallback_source), str(r.get("version", "")), float(r["score"]))
+            for r in rows if r.get("score") is not None]
+
+
+def cve_signals(cve_ids: Sequence[str]) -> dict[str, CveSignals]:
+    """Per CVE id: KEV, EPSS, SSVC and the CVSS scores of NVD, the CNA, CISA-ADP, JVN and CSAF publishers."""
+    found: dict[str, CveSignals] = defaultdict(CveSignals)
+    for part in chunks(list(cve_ids)):
+        for kev in KevEntry.objects.filter(cve_id__in=part):
+            found[kev.cve_id].kev = kev
+        for epss in EpssScore.objects.filter(cve_id__in=part):
+            found[epss.cve_id].epss = epss
+        for extra in CveEnrichment.objects.filter(cve_id__in=part):
+            found[extra.cve_id].enrichment = extra
+            found[extra.cve_id].cvss += _scores(extra.cvss, "CVE")
+        for cve_id, cvss in Vulnerability.objects.filter(cve_id__in=part).values_list("cve_id", "cvss"):
+            found[cve_id].cvss += _scores(cvss, "NVD")
+        for cve_id, cvss in JvnCve.objects.filter(cve_id__in=part).values_list("cve_id", "entry__cvss"):
+            found[cve_id].cvss += _scores(cvss or [], "JVN")
+        for cve_id, cvss, publisher in CsafCve.objects.filter(cve_id__in=part).values_list(
+                "cve_id", "cvss", "advisory__publisher"):
+            found[cve_id].cvss += _scores(cvss, publisher)
+    return found
+
+
+def prioritise(signals: CveSignals | None, *, internet_exposed: bool, remote_access: bool, patient_safety: str,
+               confirmed: bool, in_use: bool | None) -> Priority:
+    s = signals or CveSignals()
+    ssvc = s.enrichment
+    return assess(Signals(
+        kev=s.kev is not None, kev_ransomware=bool(s.kev and s.kev.ransomware),
+        kev_date_added=s.kev.date_added if s.kev else None,
+        ssvc_exploitation=ssvc.ssvc_exploitation if ssvc else "",
+        ssvc_automatable=ssvc.ssvc_automatable if ssvc else "",
+        epss=s.epss.epss if s.epss else None, epss_percentile=s.epss.percentile if s.epss else None,
+        cvss=tuple(s.cvss), internet_exposed=internet_exposed, remote_access=remote_access,
+        patient_safety=patient_safety, confirmed=confirmed, in_use=in_use))
+
+
+def reason_rows(priority: Priority) -> list[dict[str, Any]]:
+    """The reasons as stored: code and named values (shown in the user's language by the templates)."""
+    return [{"code": r.code, "args": {k: plain(v) for k, v in r.args}} for r in priority.reasons]
+
+
+def plain(value: object) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return str(value)
