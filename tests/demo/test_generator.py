@@ -259,7 +259,8 @@ def test_the_expected_vulnerability_matches_have_their_devices(hospital: DemoHos
     fortios = {a.os_version for a in hospital.assets if a.os_name == "FortiOS"}
     assert any(v.startswith("7.2.") for v in fortios) and any(v.startswith("7.4.") for v in fortios)
     software = {(s.name, s.version, s.cpe) for a in hospital.assets for s in a.software}
-    assert ("MedDream PACS Server", "7.2.8.810", "") in software  # NVD has no configuration: CSAF name match
+    # NVD has no configuration for MedDream: the CSAF name match finds it (the CPE names the publisher)
+    assert ("MedDream PACS Server", "7.2.8.810", "cpe:2.3:a:softneta:meddream_pacs:7.2.8.810:*:*:*:*:*:*:*") in software
     assert any(a.manufacturer == "Contec" and a.model == "CMS8000" and not a.cpes for a in hospital.assets)
 
 

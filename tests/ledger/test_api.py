@@ -114,3 +114,10 @@ def test_openapi_schema_lists_the_endpoints(world: access_world.World) -> None:
     for path in ("/api/v1/assets/", "/api/v1/vendors/", "/api/v1/remote-paths/", "/api/v1/audit/"):
         assert path in schema["paths"]
     assert Client().get(reverse("api-schema")).status_code == 401
+
+
+def test_list_endpoints_apply_the_same_filters_as_the_pages(world: access_world.World) -> None:
+    world.asset_b.category = "vpn"
+    world.asset_b.save()
+    body = _token_client(world.users["it_staff"]).get(reverse("api:asset-list"), {"category": "vpn"}).json()
+    assert [a["key"] for a in body["results"]] == [world.asset_b.key]

@@ -112,7 +112,7 @@ def cmd_vulns_match(args: argparse.Namespace) -> int:
     with acting_as(actor):
         run = run_match(RunTrigger.CLI, actor.username)
     findings = scoped(Finding, user).filter(status__in=OPEN_STATUSES, detected=True) \
-        .select_related("asset", "vulnerability").order_by("-priority_score", "due_date")
+        .select_related("asset", "vulnerability", "detail").order_by("-priority_score", "due_date")
     if args.json:
         rows = [{"asset": f.asset.key, "cve": f.vulnerability.cve_id, "priority": f.priority, "tier": f.tier,
                  "source": f.source, "status": f.status, "due": f.due_date.isoformat(),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,25 @@ def demo_loaded() -> bool:
 
 def _software(asset: Any) -> list[dict[str, str]]:
     return [{"name": s.name, "version": s.version, "cpe": s.cpe} for s in asset.software]
+
+
+def _load_vuln_feeds(facility: Facility) -> int:
+    """Import the demo feed files (real formats, written by mamori.demo.vuln_feeds), match, write the report."""
+    from django.conf import settings
+
+    from mamori.demo.vuln_feeds import write_demo_feeds
+    from mamori.vulns.choices import RunTrigger
+    from mamori.vulns.imports import import_paths
+    from mamori.vulns.reports import build_report
+
+    folder = Path(settings.DATA_DIR) / "feeds" / "demo"
+    folder.mkdir(parents=True, exist_ok=True)
+    outcome = import_paths(write_demo_feeds(folder), trigger=RunTrigger.IMPORT)
+    if outcome.rejected:  # the project's own files: a failure here is a bug, not bad input
+        raise ValueError(f"demo feed refused: {outcome.rejected[0][1]}")
+    if outcome.run is not None:
+        build_report(facility, outcome.run)
+    return outcome.run.findings if outcome.run else 0
 
 
 @transaction.atomic
@@ -106,8 +126,9 @@ def load_demo(*, seed: int = 20261122, assets_target: int = 1000, hospital: Demo
         for d in demo.disclosures)
     scan_time = dt.datetime.combine(demo.facility_today - dt.timedelta(days=4), dt.time(9, 0), tzinfo=JST)
     run = import_nmap(demo_scan_xml(demo, scan_time), "medical-segment-scan.xml", facility)
+    findings = _load_vuln_feeds(facility)
     counts = {"departments": len(departments), "staff": len(demo.staff), "segments": len(segments),
               "vendors": len(vendors), "assets": len(assets), "remote_paths": len(paths),
-              "unregistered_hosts_found": run.unregistered_count}
+              "unregistered_hosts_found": run.unregistered_count, "vulnerability_findings": findings}
     record("demo_loaded", instance=facility, changes={"seed": seed, **counts})
     return DemoLoadResult(facility=facility.name, counts=counts)

@@ -37,6 +37,8 @@ class FindingSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     cve_id = serializers.CharField(source="vulnerability.cve_id", read_only=True)
     asset_key = serializers.CharField(source="asset.key", read_only=True)
     priority_text = serializers.SerializerMethodField()
+    evidence = serializers.JSONField(source="detail.evidence", read_only=True)
+    priority_reasons = serializers.JSONField(source="detail.priority_reasons", read_only=True)
 
     class Meta:
         model = Finding
@@ -94,7 +96,8 @@ class VulnerabilityViewSet(RestrictedReadOnlyViewSet):
 class FindingViewSet(RestrictedReadOnlyViewSet):
     """Findings, most urgent first; POST /findings/{id}/status/ changes the status (the workflow's rules apply)."""
 
-    queryset = Finding.objects.select_related("asset", "vulnerability").order_by("-priority_score", "due_date", "id")
+    queryset = Finding.objects.select_related("asset", "vulnerability", "detail") \
+        .order_by("-priority_score", "due_date", "id")
     serializer_class = FindingSerializer
     filterset_class = FindingFilterSet
 

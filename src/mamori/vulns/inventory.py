@@ -69,11 +69,21 @@ def _cpes(asset: Asset, components: list[tuple[str, str, str, str]]) -> tuple[st
     return tuple(dict.fromkeys(found))
 
 
+def software_vendor(cpe: str, manufacturer: str) -> str:
+    """Who publishes a piece of software: the vendor of its CPE when it has one (MedDream on an HPE server is
+    Softneta's), else the device's manufacturer."""
+    parts = cpe.split(":")
+    if len(parts) > 4 and parts[:2] == ["cpe", "2.3"] and parts[3] not in ("*", "-", ""):
+        return parts[3]
+    return manufacturer
+
+
 def _device(asset: Asset, components: list[tuple[str, str, str, str]]) -> Device:
     names = tuple(n for n in dict.fromkeys((asset.model_name, asset.name, asset.os_name)) if n)
-    software = [(asset.manufacturer, s.get("name", ""), s.get("version", "")) for s in asset.software or []
-                if s.get("name")]
-    software += [(supplier, name, version) for supplier, name, version, _cpe in components if name]
+    software = [(software_vendor(s.get("cpe", ""), asset.manufacturer), s.get("name", ""), s.get("version", ""))
+                for s in asset.software or [] if s.get("name")]
+    software += [(supplier or software_vendor(cpe, ""), name, version) for supplier, name, version, cpe in components
+                 if name]
     return Device(key=asset.key, manufacturer=asset.manufacturer, names=names, version=asset.os_version,
                   software=tuple(software))
 

@@ -39,7 +39,7 @@ def _titles(cve_ids: list[str]) -> dict[str, str]:
 
 
 def _rows(findings: QuerySet[Finding]) -> list[dict[str, Any]]:
-    listed = list(findings.select_related("asset", "vulnerability")[:LISTED])
+    listed = list(findings.select_related("asset", "vulnerability", "detail")[:LISTED])
     titles = _titles([f.vulnerability.cve_id for f in listed])
     return [{"id": f.pk, "cve": f.vulnerability.cve_id, "title_ja": titles.get(f.vulnerability.cve_id, ""),
              "asset": f.asset.key, "asset_name": f.asset.name, "priority": f.priority, "tier": f.tier,

@@ -45,7 +45,7 @@ class FindingListView(RestrictedListView):
     paginate_by = 100
 
     def get_queryset(self) -> QuerySet[Any]:
-        qs = Finding.objects.restrict(self.request.user, "view").select_related("asset", "vulnerability")
+        qs = Finding.objects.restrict(self.request.user, "view").select_related("asset", "vulnerability", "detail")
         self.filterset = FindingFilterSet(default_filters(self.request.GET), queryset=qs, request=self.request)
         return self.filterset.qs if self.filterset.is_valid() else qs.none()
 
@@ -87,7 +87,7 @@ class FindingDetailView(RestrictedDetailMixin, DetailView):  # type: ignore[type
     template_name = "vulns/finding_detail.html"
 
     def get_queryset(self) -> QuerySet[Any]:
-        return super().get_queryset().select_related("asset", "vulnerability", "risk_approved_by")
+        return super().get_queryset().select_related("asset", "vulnerability", "detail", "risk_approved_by")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from mamori.accounts.choices import Role
 from mamori.accounts.policy import allows
 from mamori.engines.vulns.priority import CREDENTIAL_LEAK_CVES
+from mamori.ledger.models import Asset
 from mamori.vulns.choices import FindingStatus
 from mamori.vulns.inventory import current_fingerprint
 from mamori.vulns.models import Finding
@@ -71,7 +72,7 @@ def _accept(finding: Finding, change: Change, today: dt.date) -> None:
 
 def _patch(finding: Finding, change: Change, today: dt.date, username: str) -> str:
     """Record the patch and its check; returns the status the finding ends in."""
-    now_state = current_fingerprint(finding.asset)
+    now_state = current_fingerprint(Asset.objects.get(pk=finding.asset_id))  # as the ledger holds it now
     _require(now_state != finding.detected_fingerprint,
              _("The asset's version in the ledger has not changed since the vulnerability was detected: record the "
                "new firmware or software version on the asset first."))

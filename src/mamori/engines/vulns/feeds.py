@@ -21,6 +21,7 @@ from mamori.engines.vulns.csaf import CsafAdvisory, looks_like_csaf, read_csaf_f
 from mamori.engines.vulns.cve5 import Cve5File, looks_like_cve5, read_cve5_file
 from mamori.engines.vulns.epss import EpssFile, looks_like_epss, read_epss_file
 from mamori.engines.vulns.errors import FeedError
+from mamori.engines.vulns.feedfiles import read_feed_bytes
 from mamori.engines.vulns.jvn import JvnFeed, looks_like_jvn, read_jvn_file
 from mamori.engines.vulns.kev import KevCatalog, looks_like_kev, read_kev_file
 from mamori.engines.vulns.nvd import NvdFeed, read_nvd_file
@@ -56,6 +57,8 @@ def _head(path: Path) -> bytes:
         with path.open("rb") as raw:
             return raw.read(HEAD_BYTES)
     except (OSError, EOFError, lzma.LZMAError, zlib.error, zipfile.BadZipFile) as exc:
+        # A broken stream: the full reader says where it broke (the byte), which the head alone cannot.
+        read_feed_bytes(path)
         raise FeedError(f"cannot read the file: {exc}", InputLocation(path.name), code="feed_corrupt") from exc
 
 

@@ -10,8 +10,9 @@ from mamori.vulns.models.catalogue import (
     KevEntry,
     Vulnerability,
 )
-from mamori.vulns.models.findings import MATCHER_FIELDS, Finding
+from mamori.vulns.models.findings import MATCHER_FIELDS, Finding, FindingDetail
 from mamori.vulns.models.runs import FeedImport, MatchRun, ScheduledJob, WeeklyReport
 
 __all__ = ["MATCHER_FIELDS", "CsafAdvisory", "CsafCve", "CveEnrichment", "EpssScore", "FeedImport", "Finding",
-           "JvnCve", "JvnEntry", "KevEntry", "MatchRun", "ScheduledJob", "Vulnerability", "WeeklyReport"]
+           "FindingDetail", "JvnCve", "JvnEntry", "KevEntry", "MatchRun", "ScheduledJob", "Vulnerability",
+           "WeeklyReport"]

@@ -24,9 +24,28 @@ from mamori.vulns.models.runs import MatchRun
 
 # What the matcher keeps up to date on every run: not worth an audit entry (the run itself is one).
 MATCHER_FIELDS = frozenset({
-    "updated", "tier", "source", "evidence", "reason_code", "detected", "last_seen", "last_run",
-    "detected_fingerprint", "priority", "priority_score", "priority_reasons", "due_date", "origin",
+    "updated", "tier", "source", "detail", "reason_code", "detected", "last_seen", "last_run",
+    "detected_fingerprint", "priority", "priority_score", "due_date", "origin",
 })
+
+
+class FindingDetail(models.Model):
+    """The evidence and the priority reasons of findings, stored once for every finding that shares them.
+
+    A fleet of identical PCs gives the same evidence for the same CVE on every PC: one row here, not one per
+    PC, so a ledger with hundreds of thousands of findings stays small and fast to write.
+    """
+
+    digest = models.CharField(_("digest"), max_length=40, unique=True)
+    evidence = models.JSONField(_("evidence"), default=list)
+    priority_reasons = models.JSONField(_("priority reasons"), default=list)
+
+    class Meta:
+        verbose_name = _("finding detail")
+        verbose_name_plural = _("finding details")
+
+    def __str__(self) -> str:
+        return self.digest
 
 
 class Finding(MamoriModel):
@@ -43,7 +62,8 @@ class Finding(MamoriModel):
     tier = models.CharField(_("match"), max_length=8, choices=MatchTier.choices, db_index=True)
     source = models.CharField(_("matched through"), max_length=8)
     reason_code = models.CharField(_("deciding reason"), max_length=32, blank=True)
-    evidence = models.JSONField(_("evidence"), default=list)
+    detail = models.ForeignKey(FindingDetail, on_delete=models.PROTECT, related_name="findings",
+                               verbose_name=_("evidence and reasons"))
     detected = models.BooleanField(_("detected in the last run"), default=True, db_index=True)
     first_seen = models.DateTimeField(_("first detected"))
     last_seen = models.DateTimeField(_("last detected"))
@@ -54,7 +74,6 @@ class Finding(MamoriModel):
     detected_fingerprint = models.CharField(_("asset state when detected"), max_length=64)
     priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices, db_index=True)
     priority_score = models.BigIntegerField(_("priority score"), db_index=True)
-    priority_reasons = models.JSONField(_("priority reasons"), default=list)
     due_date = models.DateField(_("due"), db_index=True)
     status = models.CharField(_("status"), max_length=16, choices=FindingStatus.choices,
                               default=FindingStatus.OPEN, db_index=True)
@@ -87,6 +106,14 @@ class Finding(MamoriModel):
 
     def get_absolute_url(self) -> str:
         return reverse("vulns:finding_detail", kwargs={"pk": self.pk})
+
+    @property
+    def evidence(self) -> list[dict[str, object]]:
+        return self.detail.evidence  # type: ignore[no-any-return]
+
+    @property
+    def priority_reasons(self) -> list[dict[str, object]]:
+        return self.detail.priority_reasons  # type: ignore[no-any-return]
 
     @property
     def is_open(self) -> bool:

@@ -1,0 +1,232 @@
+"""Writing a match run's detections as findings, chunk by chunk of assets, touching only what changed.
+
+Per chunk: the chunk's findings are read as plain tuples; new pairs are inserted; pairs whose tier,
+evidence, priority, due date or asset state changed are updated; the rest are left alone (one UPDATE at
+the end marks every detected finding as seen by this run). Evidence and priority reasons are stored once
+per distinct content (FindingDetail), so a fleet of identical PCs does not repeat them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+from django.utils import timezone
+
+from mamori.audit.recording import record
+from mamori.engines.vulns.priority import Priority
+from mamori.ledger.models import Asset
+from mamori.vulns.choices import FindingOrigin, FindingStatus, MatchTier
+from mamori.vulns.imports.bulk import chunks, held
+from mamori.vulns.inventory import LedgerItem
+from mamori.vulns.models import Finding, FindingDetail, MatchRun, Vulnerability
+from mamori.vulns.priorities import CveSignals, cve_signals, prioritise, reason_rows
+
+if TYPE_CHECKING:
+    from mamori.vulns.matching import Detection
+
+__all__ = ["FindingWriter"]
+
+_ENCODE = msgspec.json.Encoder(order="sorted")
+_MATCHED = ("tier", "source", "reason_code", "detail", "detected", "detected_fingerprint", "priority",
+            "priority_score", "due_date", "origin")
+_STATUS = ("status", "status_reason", "status_changed_at", "status_changed_by")
+_EXISTING = ("pk", "asset_id", "vulnerability_id", "status", "detected", "detail_id", "tier", "source",
+             "reason_code", "priority_score", "due_date", "detected_fingerprint", "first_seen", "origin")
+
+
+@dataclass(slots=True)
+class _Row:
+    """A finding as held, before this run."""
+
+    pk: int
+    asset_id: int
+    vulnerability_id: int
+    status: str
+    detected: bool
+    detail_id: int
+    tier: str
+    source: str
+    reason_code: str
+    priority_score: int
+    due_date: dt.date
+    detected_fingerprint: str
+    first_seen: dt.datetime
+    origin: str
+
+
+@dataclass
+class _Pending:
+    item: LedgerItem
+    cve_id: str
+    detection: Detection
+    priority: Priority
+    digest: str
+
+
+@dataclass
+class FindingWriter:
+    run: MatchRun
+    previous: MatchRun | None
+    now: dt.datetime
+    created: int = 0
+    detected: int = 0
+    gone: int = 0
+    origins: dict[str, int] = field(default_factory=dict)
+    _details: dict[str, int] = field(default_factory=dict)  # digest → FindingDetail id
+    _digests: dict[tuple[Any, ...], tuple[str, list[dict[str, Any]], list[dict[str, Any]]]] = \
+        field(default_factory=dict)
+    _priorities: dict[tuple[Any, ...], Priority] = field(default_factory=dict)
+    _kept: list[list[object]] = field(default_factory=list)  # keeps the ids in `_digests` keys valid
+
+    # --- what a detection becomes --------------------------------------------------------------------------
+
+    def _priority(self, key: tuple[Any, ...], signals: CveSignals | None) -> Priority:
+        """key: (cve, tier, internet exposed, remote access, patient safety, in use): all the priority reads."""
+        found = self._priorities.get(key)
+        if found is None:
+            _cve, tier, exposed, remote, safety, in_use = key
+            found = self._priorities[key] = prioritise(
+                signals, internet_exposed=exposed, remote_access=remote, patient_safety=safety,
+                confirmed=tier == MatchTier.EXACT, in_use=in_use)
+        return found
+
+    def _digest(self, detection: Detection, priority: Priority, priority_key: tuple[Any, ...]) -> str:
+        key = (tuple(id(p) for p in detection.parts), priority_key)
+        found = self._digests.get(key)
+        if found is None:
+            reasons = reason_rows(priority)
+            digest = hashlib.sha1(_ENCODE.encode((detection.evidence, reasons)), usedforsecurity=False).hexdigest()
+            found = self._digests[key] = (digest, detection.evidence, reasons)
+            self._kept.append(detection.parts)
+        return found[0]
+
+    def _resolve_details(self, pending: list[_Pending]) -> None:
+        wanted = {p.digest for p in pending} - set(self._details)
+        if not wanted:
+            return
+        self._details.update(held(FindingDetail, "digest", sorted(wanted), "pk"))
+        content = {d: (e, r) for d, e, r in self._digests.values() if d in wanted and d not in self._details}
+        FindingDetail.objects.bulk_create(
+            (FindingDetail(digest=d, evidence=e, priority_reasons=r) for d, (e, r) in content.items()),
+            batch_size=200, ignore_conflicts=True)
+        self._details.update(held(FindingDetail, "digest", sorted(content), "pk"))
+
+    # --- writing ---------------------------------------------------------------------------------------------
+
+    def _origin(self, vulnerability: tuple[dt.datetime, dt.datetime], asset: tuple[dt.datetime, dt.datetime],
+                reappeared: bool) -> str:
+        if self.previous is None:
+            return FindingOrigin.FIRST_RUN
+        since = self.previous.started
+        first_seen, changed_at = vulnerability
+        created, updated = asset
+        if reappeared:
+            return FindingOrigin.REAPPEARED
+        if first_seen > since:
+            return FindingOrigin.NEW_CVE
+        if created > since:
+            return FindingOrigin.NEW_ASSET
+        if changed_at > since:
+            return FindingOrigin.RECORD_CHANGED
+        if updated > since:
+            return FindingOrigin.ASSET_CHANGED
+        return FindingOrigin.RECORD_CHANGED
+
+    def _count(self, origin: str) -> None:
+        self.origins[origin] = self.origins.get(origin, 0) + 1
+
+    def write(self, batch: list[LedgerItem], detections: list[dict[str, Detection]]) -> None:
+        """Store the detections of one chunk of assets."""
+        cve_ids = sorted({cve for found in detections for cve in found})
+        vulns: dict[str, tuple[int, dt.datetime, dt.datetime]] = held(
+            Vulnerability, "cve_id", cve_ids, "pk", "first_seen", "changed_at")
+        signals = cve_signals(cve_ids)
+        pending = []
+        for item, found in zip(batch, detections, strict=True):
+            for cve_id, detection in found.items():
+                if cve_id not in vulns:
+                    continue
+                key = (cve_id, detection.tier, item.internet_exposed, item.remote_access, item.patient_safety,
+                       item.in_use)
+                priority = self._priority(key, signals.get(cve_id))
+                pending.append(_Pending(item, cve_id, detection, priority, self._digest(detection, priority, key)))
+        self._resolve_details(pending)
+        asset_times = {a: (c, u) for a, c, u in Asset.objects.filter(pk__in=[i.pk for i in batch])
+                       .values_list("pk", "created", "updated")}
+        existing = {(r[1], r[2]): _Row(*r) for r in Finding.objects.filter(asset_id__in=[i.pk for i in batch])
+                    .values_list(*_EXISTING)}
+        self._store(pending, vulns, asset_times, existing)
+
+    def _store(self, pending: list[_Pending], vulns: dict[str, tuple[int, dt.datetime, dt.datetime]],
+               asset_times: dict[int, tuple[dt.datetime, dt.datetime]], existing: dict[tuple[int, int], _Row]) -> None:
+        new, changed, reopened = [], [], []
+        seen: set[int] = set()
+        for p in pending:
+            vuln_pk, first_seen, changed_at = vulns[p.cve_id]
+            row = existing.get((p.item.pk, vuln_pk))
+            values = {"tier": p.detection.tier, "source": p.detection.source,
+                      "reason_code": p.detection.reason_code[:32], "detail_id": self._details[p.digest],
+                      "detected": True, "detected_fingerprint": p.item.fingerprint, "priority": str(p.priority.level),
+                      "priority_score": p.priority.score}
+            self.detected += 1
+            if row is None:
+                origin = self._origin((first_seen, changed_at), asset_times[p.item.pk], False)
+                self._count(origin)
+                new.append(Finding(asset_id=p.item.pk, vulnerability_id=vuln_pk, first_seen=self.now,
+                                   last_seen=self.now, last_run=self.run, origin=origin,
+                                   due_date=p.priority.due(timezone.localdate(self.now)), **values))
+                continue
+            seen.add(row.pk)
+            origin = row.origin
+            if not row.detected:
+                origin = self._origin((first_seen, changed_at), asset_times[p.item.pk], True)
+                self._count(origin)
+            due = p.priority.due(timezone.localdate(row.first_seen))
+            same = (row.detected, row.detail_id, row.tier, row.source, row.reason_code, row.priority_score,
+                    row.due_date, row.detected_fingerprint, row.origin) == (
+                True, values["detail_id"], values["tier"], values["source"], values["reason_code"],
+                values["priority_score"], due, values["detected_fingerprint"], origin)
+            finding = Finding(pk=row.pk, origin=origin, due_date=due, **values)
+            if row.status == FindingStatus.PATCHED:
+                finding.status = FindingStatus.OPEN
+                finding.status_reason = "still detected after the recorded patch (the ledger's version still matches)"
+                finding.status_changed_at, finding.status_changed_by = self.now, "mamori"
+                reopened.append(finding)
+            elif not same:
+                changed.append(finding)
+        Finding.objects.bulk_create(new, batch_size=500)
+        self.created += len(new)
+        Finding.objects.bulk_update(changed, _MATCHED, batch_size=500)
+        Finding.objects.bulk_update(reopened, [*_MATCHED, *_STATUS], batch_size=500)
+        for finding in reopened:
+            record("finding_reopened", object_type="vulns.finding", object_id=str(finding.pk),
+                   object_repr=f"finding {finding.pk}",
+                   changes={"status": [FindingStatus.PATCHED, FindingStatus.OPEN],
+                            "status_reason": [None, finding.status_reason]})
+        gone = [r.pk for r in existing.values() if r.detected and r.pk not in seen]
+        for part in chunks(gone):
+            Finding.objects.filter(pk__in=part).update(detected=False)
+        self.gone += len(gone)
+
+    def expire_acceptances(self) -> None:
+        """Accepted risks past their expiry are open again, each in the audit trail."""
+        today = timezone.localdate(self.now)
+        expired = list(Finding.objects.filter(status=FindingStatus.ACCEPTED, risk_accepted_until__lt=today)
+                       .values_list("pk", flat=True))
+        reason = "the risk acceptance expired"
+        for part in chunks(expired):
+            Finding.objects.filter(pk__in=part).update(status=FindingStatus.OPEN, status_reason=reason,
+                                                       status_changed_at=self.now, status_changed_by="mamori")
+        for pk in expired:
+            record("finding_reopened", object_type="vulns.finding", object_id=str(pk), object_repr=f"finding {pk}",
+                   changes={"status": [FindingStatus.ACCEPTED, FindingStatus.OPEN], "status_reason": [None, reason]})
+
+    def finish(self, matched: list[int]) -> None:
+        """Every detected finding of the matched assets was seen by this run; unreferenced details go."""
+        for part in chunks(matched):
+            Finding.objects.filter(asset_id__in=part, detected=True).update(last_seen=self.now, last_run=self.run)
+        FindingDetail.objects.filter(findings__isnull=True).delete()
