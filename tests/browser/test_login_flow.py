@@ -45,8 +45,9 @@ def test_admin_signs_in_enrols_totp_and_sees_this_weeks_todos(live_server: Any, 
     todos = page.locator("[data-testid=todos] > li")
     assert page.locator("h1").inner_text() == "今週のやること"
     assert todos.count() >= 3
-    first = todos.nth(0).inner_text()
-    assert "接続元IP制限のないリモート保守経路" in first and "2-⑬" in first
+    first_two = todos.nth(0).inner_text() + todos.nth(1).inner_text()  # both critical: exploited VPNs, open paths
+    assert "接続元IP制限のないリモート保守経路" in first_two and "2-⑬" in first_two
+    assert "CVE-2018-13379 @ VPN-00001" in first_two
     assert page.locator("[data-testid=stat-assets]").inner_text() == "300"
     page.screenshot(path=str(SCREENSHOTS / "home.png"), full_page=True)
 

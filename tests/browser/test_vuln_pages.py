@@ -30,6 +30,7 @@ def test_vulnerability_pages_in_the_browser(live_server: Any, page: Any, tmp_pat
     load_demo(assets_target=300)
     facility = Facility.objects.get()
     User.objects.create_user("joho", password=factories.PASSWORD, role="it_staff", facility=facility)
+    manager = factories.user("security_manager", facility, mfa=True, username="anzen")
     base = live_server.url
     _sign_in(page, base, "joho")
 
@@ -56,7 +57,6 @@ def test_vulnerability_pages_in_the_browser(live_server: Any, page: Any, tmp_pat
     page.fill("textarea[name=reason]", "検査系の閉域網内のみ。次回保守で更新")
     page.click("[data-testid=status-form] button")
     assert page.locator("[data-testid=form-errors]").count() == 1  # no approver and no expiry
-    manager = factories.user("security_manager", facility, mfa=True, username="anzen")
     page.select_option("select[name=approver]", str(manager.pk))
     page.fill("input[name=accepted_until]", (dt.date.today() + dt.timedelta(days=90)).isoformat())
     page.click("[data-testid=status-form] button")

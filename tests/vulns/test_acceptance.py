@@ -121,7 +121,7 @@ def test_priority_puts_the_ransomware_kev_on_the_internet_facing_fortigate_first
     assert (ordered[0].asset, ordered[0].priority) == (vpn, "critical")
     assert ordered[0].vulnerability.cve_id in ("CVE-2018-13379", "CVE-2022-42475")
     codes = [r["code"] for r in ordered[0].priority_reasons]
-    assert codes[:2] == ["kev_ransomware", "ssvc_active"] and "exposed_vpn" in codes
+    assert codes[:2] == ["kev_ransomware", "ssvc_active_automatable"] and "exposed_vpn" in codes
     mirth = _findings(inside)["CVE-2023-43208"]
     assert mirth.priority == "high" and mirth.priority_reasons[0]["code"].startswith("kev")
     assert _findings(pump)["CVE-2022-26394"].priority_score < mirth.priority_score

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from mamori.audit.models import AuditEntry
 from mamori.ledger.models import Asset
@@ -18,6 +19,13 @@ from tests import factories
 from tests.vulns.conftest import case_asset, feed, imported
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """The refusals are pinned in English (the Japanese catalogue is checked in tests/web/test_i18n.py)."""
+    with translation.override("en"):
+        yield
 
 TODAY = dt.date.today()
 

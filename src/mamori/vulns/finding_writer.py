@@ -20,7 +20,7 @@ from mamori.audit.recording import record
 from mamori.engines.vulns.priority import Priority
 from mamori.ledger.models import Asset
 from mamori.vulns.choices import FindingOrigin, FindingStatus, MatchTier
-from mamori.vulns.imports.bulk import chunks, held
+from mamori.vulns.imports.bulk import chunks, held, raw_insert
 from mamori.vulns.inventory import LedgerItem
 from mamori.vulns.models import Finding, FindingDetail, MatchRun, Vulnerability
 from mamori.vulns.priorities import CveSignals, cve_signals, prioritise, reason_rows
@@ -34,6 +34,10 @@ _ENCODE = msgspec.json.Encoder(order="sorted")
 _MATCHED = ("tier", "source", "reason_code", "detail", "detected", "detected_fingerprint", "priority",
             "priority_score", "due_date", "origin")
 _STATUS = ("status", "status_reason", "status_changed_at", "status_changed_by")
+_NEW = ("asset", "vulnerability", "first_seen", "last_seen", "last_run", "origin", "due_date", "tier", "source",
+        "reason_code", "detail", "detected", "detected_fingerprint", "priority", "priority_score", "status",
+        "created", "updated", "status_reason", "status_changed_by", "post_patch_checked_by", "post_patch_note",
+        "patched_fingerprint")  # in the order FindingWriter._store builds the values
 _EXISTING = ("pk", "asset_id", "vulnerability_id", "status", "detected", "detail_id", "tier", "source",
              "reason_code", "priority_score", "due_date", "detected_fingerprint", "first_seen", "origin")
 
@@ -81,6 +85,9 @@ class FindingWriter:
         field(default_factory=dict)
     _priorities: dict[tuple[Any, ...], Priority] = field(default_factory=dict)
     _kept: list[list[object]] = field(default_factory=list)  # keeps the ids in `_digests` keys valid
+
+    def __post_init__(self) -> None:
+        self.today = timezone.localdate(self.now)
 
     # --- what a detection becomes --------------------------------------------------------------------------
 
@@ -163,7 +170,8 @@ class FindingWriter:
 
     def _store(self, pending: list[_Pending], vulns: dict[str, tuple[int, dt.datetime, dt.datetime]],
                asset_times: dict[int, tuple[dt.datetime, dt.datetime]], existing: dict[tuple[int, int], _Row]) -> None:
-        new, changed, reopened = [], [], []
+        new: list[tuple[Any, ...]] = []
+        changed, reopened = [], []
         seen: set[int] = set()
         for p in pending:
             vuln_pk, first_seen, changed_at = vulns[p.cve_id]
@@ -176,9 +184,9 @@ class FindingWriter:
             if row is None:
                 origin = self._origin((first_seen, changed_at), asset_times[p.item.pk], False)
                 self._count(origin)
-                new.append(Finding(asset_id=p.item.pk, vulnerability_id=vuln_pk, first_seen=self.now,
-                                   last_seen=self.now, last_run=self.run, origin=origin,
-                                   due_date=p.priority.due(timezone.localdate(self.now)), **values))
+                new.append((p.item.pk, vuln_pk, self.now, self.now, self.run.pk, origin,
+                            p.priority.due(self.today), *values.values(), FindingStatus.OPEN, self.now, self.now,
+                            "", "", "", "", ""))
                 continue
             seen.add(row.pk)
             origin = row.origin
@@ -198,7 +206,8 @@ class FindingWriter:
                 reopened.append(finding)
             elif not same:
                 changed.append(finding)
-        Finding.objects.bulk_create(new, batch_size=500)
+        if new:
+            raw_insert(Finding, _NEW, new)
         self.created += len(new)
         Finding.objects.bulk_update(changed, _MATCHED, batch_size=500)
         Finding.objects.bulk_update(reopened, [*_MATCHED, *_STATUS], batch_size=500)

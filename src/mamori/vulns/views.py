@@ -114,7 +114,7 @@ class FindingDetailView(RestrictedDetailMixin, DetailView):  # type: ignore[type
                 messages.success(request, _("The finding is now: {status}.").format(
                     status=self.object.get_status_display()))
                 return redirect(self.object.get_absolute_url())
-        return self.render_to_response(self.get_context_data(form=form), status=400)
+        return self.render_to_response(self.get_context_data(form=form))
 
 
 class CveDetailView(PolicyRequiredMixin, View):

@@ -23,7 +23,8 @@ def test_ransomware_kev_on_internet_facing_vpn_is_critical_with_reasons_stronges
     p = assess(fortigate_13379())
     assert p.level is Level.CRITICAL
     codes = [r.code for r in p.reasons]
-    assert codes == ["kev_ransomware", "ssvc_active", "exposed_vpn", "epss_high", "cvss_critical", "patient_safety"]
+    assert codes == ["kev_ransomware", "ssvc_active_automatable", "exposed_vpn", "epss_high", "cvss_critical",
+                     "patient_safety_indirect"]
     assert "CISA KEV since 2021-11-03" in p.text and "ransomware" in p.text
     assert "CVSS 9.8 (nvd@nist.gov, v3.1)" in p.text
 
@@ -53,7 +54,7 @@ def test_kev_without_exposure_is_high_and_above_a_critical_cvss_without_exploita
 def test_ssvc_active_on_an_exposed_asset_is_critical() -> None:
     p = assess(Signals(ssvc_exploitation="active", ssvc_automatable="yes", internet_exposed=True, cvss=NVD_98))
     assert p.level is Level.CRITICAL
-    assert "SSVC (CISA): exploitation active, automatable" in p.text
+    assert "SSVC (CISA): exploitation active, and automatable" in p.text
 
 
 def test_epss_orders_within_the_same_rung() -> None:
@@ -81,7 +82,7 @@ def test_patient_safety_raises_a_high_cvss_on_a_medical_device() -> None:
     pump = assess(Signals(cvss=(CvssInput("nvd", "3.1", 7.5),), patient_safety="life_sustaining"))
     pc = assess(Signals(cvss=(CvssInput("nvd", "3.1", 7.5),)))
     assert (pump.level, pc.level) == (Level.HIGH, Level.MEDIUM)
-    assert "patient-safety impact: life_sustaining" in pump.text
+    assert "patient-safety impact: a life-sustaining device" in pump.text
 
 
 def test_a_hit_to_confirm_is_never_critical_but_stays_near_the_top() -> None:

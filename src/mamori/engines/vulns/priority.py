@@ -72,15 +72,19 @@ PRIORITY_REASON_TEXTS: dict[str, str] = {
     "exposed_vpn": "the asset is an internet-facing VPN or remote-maintenance appliance",
     "remote_access": "the asset is a VPN or remote-maintenance appliance",
     "internet_exposed": "the asset is reachable from the internet",
-    "ssvc_active": "SSVC (CISA): exploitation active{automatable}",
-    "ssvc_poc": "SSVC (CISA): a public proof of concept exists{automatable}",
+    "ssvc_active": "SSVC (CISA): exploitation active",
+    "ssvc_active_automatable": "SSVC (CISA): exploitation active, and automatable",
+    "ssvc_poc": "SSVC (CISA): a public proof of concept exists",
+    "ssvc_poc_automatable": "SSVC (CISA): a public proof of concept exists, and exploitation is automatable",
     "epss_high": "EPSS {epss:.1%} (percentile {percentile}): likely to be exploited within 30 days",
     "epss": "EPSS {epss:.1%} (percentile {percentile})",
     "cvss_critical": "CVSS {score} ({source}, v{version}): critical",
     "cvss_high": "CVSS {score} ({source}, v{version}): high",
     "cvss": "CVSS {score} ({source}, v{version})",
     "cvss_unknown": "no CVSS score in the imported data",
-    "patient_safety": "patient-safety impact: {impact}",
+    "patient_safety_indirect": "patient-safety impact: indirect",
+    "patient_safety_direct": "patient-safety impact: direct",
+    "patient_safety_life_sustaining": "patient-safety impact: a life-sustaining device",
     "to_confirm": "the match needs confirming (要確認) before it can be rated higher",
     "not_in_use": "the asset is recorded as not in use",
 }
@@ -143,7 +147,7 @@ def _best_cvss(scores: tuple[CvssInput, ...]) -> CvssInput | None:
 
 def _exploitation(signals: Signals) -> tuple[int, list[Reason]]:
     """0–4: KEV with ransomware, KEV, SSVC active, SSVC proof of concept, nothing known."""
-    automatable = ", automatable" if signals.ssvc_automatable == "yes" else ""
+    automatable = "_automatable" if signals.ssvc_automatable == "yes" else ""
     ssvc = signals.ssvc_exploitation
     reasons = []
     rank = 0
@@ -153,7 +157,7 @@ def _exploitation(signals: Signals) -> tuple[int, list[Reason]]:
         reasons.append(Reason(code, (("date_added", date),)))
         rank = 4 if signals.kev_ransomware else 3
     if ssvc in ("active", "poc"):
-        reasons.append(Reason(f"ssvc_{ssvc}", (("automatable", automatable),)))
+        reasons.append(Reason(f"ssvc_{ssvc}{automatable}"))
         rank = max(rank, 2 if ssvc == "active" else 1)
     return rank, reasons
 
@@ -206,7 +210,7 @@ def assess(signals: Signals) -> Priority:
     level = _level(exploited, exposure, epss, cvss, safety)
     reasons = [*exploit_reasons, *exposure_reasons, *epss_reasons, *cvss_reasons]
     if safety:
-        reasons.append(Reason("patient_safety", (("impact", signals.patient_safety),)))
+        reasons.append(Reason(f"patient_safety_{signals.patient_safety}"))
     if not signals.confirmed:
         reasons.append(Reason("to_confirm"))
         if level is Level.CRITICAL:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mamori.engines.vulns import CveRecord
-from mamori.vulns.imports.bulk import held, pack, upsert
+from mamori.vulns.imports.bulk import held, pack, raw_upsert
 from mamori.vulns.imports.result import StoreResult
 from mamori.vulns.models import Vulnerability
 
@@ -29,13 +29,15 @@ def _cvss(record: CveRecord) -> list[dict[str, Any]]:
              "severity": s.severity} for s in record.cvss]
 
 
-def _row(record: CveRecord, first_seen: dt.datetime, now: dt.datetime) -> Vulnerability:
-    return Vulnerability(
-        cve_id=record.cve_id, published=record.published, last_modified=record.last_modified,
-        nvd_status=record.status[:32], description=record.description, cvss=_cvss(record),
-        cvss_max=max((s.base_score for s in record.cvss), default=None), cwes=list(record.cwes),
-        references=_references(record), configurations=pack(record.configurations) if record.configurations else None,
-        in_nvd=True, first_seen=first_seen, changed_at=now)
+_COLUMNS = ("cve_id", "first_seen", *NVD_FIELDS)
+
+
+def _row(record: CveRecord, first_seen: dt.datetime, now: dt.datetime) -> tuple[object, ...]:
+    """The values of _COLUMNS for one record."""
+    return (record.cve_id, first_seen, record.published, record.last_modified, record.status[:32],
+            record.description, _cvss(record), max((s.base_score for s in record.cvss), default=None),
+            list(record.cwes), _references(record),
+            pack(record.configurations) if record.configurations else None, True, now)
 
 
 def store_nvd(records: Sequence[CveRecord], now: dt.datetime) -> StoreResult:
@@ -63,5 +65,5 @@ def store_nvd(records: Sequence[CveRecord], now: dt.datetime) -> StoreResult:
             continue
         result.add_changed(record.cve_id)
         rows.append(_row(record, first_seen, now))
-    upsert(Vulnerability, rows, "cve_id", NVD_FIELDS)
+    raw_upsert(Vulnerability, "cve_id", _COLUMNS, rows, NVD_FIELDS)
     return result
