@@ -137,6 +137,7 @@ def test_credential_leak_stays_in_progress_until_passwords_are_changed(setup: di
     record_credentials_rotated(finding, setup["it"], TODAY)
     finding.refresh_from_db()
     assert finding.status == FindingStatus.PATCHED and finding.credentials_rotated_on == TODAY
+    assert finding.post_patch_note == "SSL-VPN 接続試験 OK"  # the check recorded with the patch is kept
 
 
 def test_only_writers_within_reach_may_change(setup: dict[str, object]) -> None:

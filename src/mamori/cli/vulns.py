@@ -76,7 +76,7 @@ def cmd_feeds_import(args: argparse.Namespace) -> int:
 
 def cmd_feeds_status(args: argparse.Namespace) -> int:
     setup_django()
-    from mamori.vulns.feed_views import catalogue_state
+    from mamori.vulns.catalogue import catalogue_state
 
     rows = [{"kind": str(s["kind"]), "records": s["count"], "last_import": s["last"].isoformat() if s["last"] else None,
              "note": s["note"]} for s in catalogue_state()]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -16,35 +15,13 @@ from mamori.accounts.policy import allows
 from mamori.audit.context import current_actor
 from mamori.input_errors import localise_input_error
 from mamori.tenancy.models import Facility
-from mamori.vulns.choices import FeedKind, RunTrigger
+from mamori.vulns.catalogue import catalogue_state
+from mamori.vulns.choices import RunTrigger
 from mamori.vulns.imports import MAX_UPLOAD_BYTES, FeedImportError, import_upload
 from mamori.vulns.matching import run_match
-from mamori.vulns.models import (
-    CsafAdvisory,
-    CveEnrichment,
-    EpssScore,
-    FeedImport,
-    JvnEntry,
-    KevEntry,
-    MatchRun,
-    Vulnerability,
-    WeeklyReport,
-)
+from mamori.vulns.models import FeedImport, MatchRun, WeeklyReport
 from mamori.vulns.reports import build_report, render_markdown, send_report
 from mamori.web.views import PolicyRequiredMixin, RestrictedDetailMixin, RestrictedListView
-
-
-def catalogue_state() -> list[dict[str, Any]]:
-    """Per source: how many records are held and when the newest import of it was."""
-    last = dict(FeedImport.objects.values("kind").annotate(at=Max("imported_at")).values_list("kind", "at"))
-    counts = {FeedKind.NVD: Vulnerability.objects.filter(in_nvd=True).count(), FeedKind.JVN: JvnEntry.objects.count(),
-              FeedKind.KEV: KevEntry.objects.count(), FeedKind.EPSS: EpssScore.objects.count(),
-              FeedKind.CSAF: CsafAdvisory.objects.count(), FeedKind.CVE5: CveEnrichment.objects.count()}
-    epss_date = EpssScore.objects.aggregate(d=Max("score_date"))["d"]
-    kev_version = KevEntry.objects.order_by("-first_seen").values_list("catalog_version", flat=True).first()
-    notes = {FeedKind.EPSS: epss_date.isoformat() if epss_date else "", FeedKind.KEV: kev_version or ""}
-    return [{"kind": kind, "label": kind.label, "count": counts[kind], "last": last.get(kind),
-             "note": notes.get(kind, "")} for kind in FeedKind]
 
 
 class FeedListView(RestrictedListView):

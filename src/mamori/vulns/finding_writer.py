@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ from mamori.audit.recording import record
 from mamori.engines.vulns.priority import Priority
 from mamori.ledger.models import Asset
 from mamori.vulns.choices import FindingOrigin, FindingStatus, MatchTier
+from mamori.vulns.evidence import evidence_rows
 from mamori.vulns.imports.bulk import chunks, held, raw_insert
 from mamori.vulns.inventory import LedgerItem
 from mamori.vulns.models import Finding, FindingDetail, MatchRun, Vulnerability
@@ -27,6 +29,7 @@ from mamori.vulns.priorities import CveSignals, cve_signals, prioritise, reason_
 
 if TYPE_CHECKING:
     from mamori.vulns.matching import Detection
+
 
 __all__ = ["FindingWriter"]
 
@@ -38,6 +41,8 @@ _NEW = ("asset", "vulnerability", "first_seen", "last_seen", "last_run", "origin
         "reason_code", "detail", "detected", "detected_fingerprint", "priority", "priority_score", "status",
         "created", "updated", "status_reason", "status_changed_by", "post_patch_checked_by", "post_patch_note",
         "patched_fingerprint")  # in the order FindingWriter._store builds the values
+_VALUE_FIELDS = ("tier", "source", "reason_code", "detail_id", "detected", "detected_fingerprint", "priority",
+                 "priority_score")
 _EXISTING = ("pk", "asset_id", "vulnerability_id", "status", "detected", "detail_id", "tier", "source",
              "reason_code", "priority_score", "due_date", "detected_fingerprint", "first_seen", "origin")
 
@@ -76,15 +81,17 @@ class FindingWriter:
     run: MatchRun
     previous: MatchRun | None
     now: dt.datetime
+    publishers: dict[str, str]
     created: int = 0
     detected: int = 0
     gone: int = 0
     origins: dict[str, int] = field(default_factory=dict)
     _details: dict[str, int] = field(default_factory=dict)  # digest → FindingDetail id
-    _digests: dict[tuple[Any, ...], tuple[str, list[dict[str, Any]], list[dict[str, Any]]]] = \
-        field(default_factory=dict)
+    _digests: dict[tuple[Any, ...], str] = field(default_factory=dict)
+    _content: dict[str, tuple[list[Any], list[dict[str, Any]]]] = field(default_factory=dict)  # digest → parts, reasons
     _priorities: dict[tuple[Any, ...], Priority] = field(default_factory=dict)
-    _kept: list[list[object]] = field(default_factory=list)  # keeps the ids in `_digests` keys valid
+    _kept: list[Sequence[object]] = field(default_factory=list)  # keeps the ids in `_digests` keys valid
+    _dates: dict[dt.datetime, dt.date] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.today = timezone.localdate(self.now)
@@ -102,25 +109,30 @@ class FindingWriter:
         return found
 
     def _digest(self, detection: Detection, priority: Priority, priority_key: tuple[Any, ...]) -> str:
+        """The digest of the detection's evidence and reasons, from the engines' structs (no dicts built)."""
         key = (tuple(id(p) for p in detection.parts), priority_key)
-        found = self._digests.get(key)
-        if found is None:
+        digest = self._digests.get(key)
+        if digest is None:
             reasons = reason_rows(priority)
-            digest = hashlib.sha1(_ENCODE.encode((detection.evidence, reasons)), usedforsecurity=False).hexdigest()
-            found = self._digests[key] = (digest, detection.evidence, reasons)
+            digest = hashlib.sha1(_ENCODE.encode((detection.parts, reasons)), usedforsecurity=False).hexdigest()
+            self._digests[key] = digest
             self._kept.append(detection.parts)
-        return found[0]
+            self._content.setdefault(digest, (detection.parts, reasons))
+        return digest
 
     def _resolve_details(self, pending: list[_Pending]) -> None:
         wanted = {p.digest for p in pending} - set(self._details)
         if not wanted:
             return
         self._details.update(held(FindingDetail, "digest", sorted(wanted), "pk"))
-        content = {d: (e, r) for d, e, r in self._digests.values() if d in wanted and d not in self._details}
+        missing = sorted(wanted - set(self._details))
         FindingDetail.objects.bulk_create(
-            (FindingDetail(digest=d, evidence=e, priority_reasons=r) for d, (e, r) in content.items()),
+            (FindingDetail(digest=d, evidence=evidence_rows(self._content[d][0], self.publishers),
+                           priority_reasons=self._content[d][1]) for d in missing),
             batch_size=200, ignore_conflicts=True)
-        self._details.update(held(FindingDetail, "digest", sorted(content), "pk"))
+        self._details.update(held(FindingDetail, "digest", missing, "pk"))
+        for digest in wanted:
+            self._content.pop(digest, None)  # stored: the content is not needed again
 
     # --- writing ---------------------------------------------------------------------------------------------
 
@@ -168,6 +180,13 @@ class FindingWriter:
                     .values_list(*_EXISTING)}
         self._store(pending, vulns, asset_times, existing)
 
+    def _local_date(self, when: dt.datetime) -> dt.date:
+        """The JST date of a first detection (findings of one run share the timestamp: cached)."""
+        found = self._dates.get(when)
+        if found is None:
+            found = self._dates[when] = timezone.localdate(when)
+        return found
+
     def _store(self, pending: list[_Pending], vulns: dict[str, tuple[int, dt.datetime, dt.datetime]],
                asset_times: dict[int, tuple[dt.datetime, dt.datetime]], existing: dict[tuple[int, int], _Row]) -> None:
         new: list[tuple[Any, ...]] = []
@@ -176,35 +195,34 @@ class FindingWriter:
         for p in pending:
             vuln_pk, first_seen, changed_at = vulns[p.cve_id]
             row = existing.get((p.item.pk, vuln_pk))
-            values = {"tier": p.detection.tier, "source": p.detection.source,
-                      "reason_code": p.detection.reason_code[:32], "detail_id": self._details[p.digest],
-                      "detected": True, "detected_fingerprint": p.item.fingerprint, "priority": str(p.priority.level),
-                      "priority_score": p.priority.score}
+            detection, priority = p.detection, p.priority
+            values = (detection.tier, detection.source, detection.reason_code[:32], self._details[p.digest], True,
+                      p.item.fingerprint, str(priority.level), priority.score)
             self.detected += 1
             if row is None:
                 origin = self._origin((first_seen, changed_at), asset_times[p.item.pk], False)
                 self._count(origin)
-                new.append((p.item.pk, vuln_pk, self.now, self.now, self.run.pk, origin,
-                            p.priority.due(self.today), *values.values(), FindingStatus.OPEN, self.now, self.now,
-                            "", "", "", "", ""))
+                new.append((p.item.pk, vuln_pk, self.now, self.now, self.run.pk, origin, priority.due(self.today),
+                            *values, FindingStatus.OPEN, self.now, self.now, "", "", "", "", ""))
                 continue
             seen.add(row.pk)
             origin = row.origin
             if not row.detected:
                 origin = self._origin((first_seen, changed_at), asset_times[p.item.pk], True)
                 self._count(origin)
-            due = p.priority.due(timezone.localdate(row.first_seen))
-            same = (row.detected, row.detail_id, row.tier, row.source, row.reason_code, row.priority_score,
-                    row.due_date, row.detected_fingerprint, row.origin) == (
-                True, values["detail_id"], values["tier"], values["source"], values["reason_code"],
-                values["priority_score"], due, values["detected_fingerprint"], origin)
-            finding = Finding(pk=row.pk, origin=origin, due_date=due, **values)
+            due = priority.due(self._local_date(row.first_seen))
+            before = (row.tier, row.source, row.reason_code, row.detail_id, row.detected, row.detected_fingerprint,
+                      row.priority_score, row.due_date, row.origin)
+            after = (*values[:6], priority.score, due, origin)  # the level follows from the score
+            if row.status != FindingStatus.PATCHED and before == after:
+                continue  # unchanged: only `last_seen` moves, for all of them at once in finish()
+            finding = Finding(pk=row.pk, origin=origin, due_date=due, **dict(zip(_VALUE_FIELDS, values, strict=True)))
             if row.status == FindingStatus.PATCHED:
                 finding.status = FindingStatus.OPEN
                 finding.status_reason = "still detected after the recorded patch (the ledger's version still matches)"
                 finding.status_changed_at, finding.status_changed_by = self.now, "mamori"
                 reopened.append(finding)
-            elif not same:
+            else:
                 changed.append(finding)
         if new:
             raw_insert(Finding, _NEW, new)

@@ -20,7 +20,7 @@ from mamori.engines.vulns import AssetError
 from mamori.engines.vulns.csaf_match import Device
 from mamori.engines.vulns.inventory import asset_cpes
 from mamori.ledger.choices import AssetCategory
-from mamori.ledger.models import Asset, AssetSbom, RemoteAccessPath
+from mamori.ledger.models import Asset, AssetSbom, RemoteAccessPath, SbomComponent
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +46,6 @@ def _sbom_components(assets: list[Asset]) -> dict[int, list[tuple[str, str, str,
         newest.setdefault(asset_id, sbom_id)
     found: dict[int, list[tuple[str, str, str, str]]] = defaultdict(list)
     by_sbom = {sbom: asset for asset, sbom in newest.items()}
-    from mamori.ledger.models import SbomComponent
-
     for sbom_id, supplier, name, version, cpe in SbomComponent.objects.filter(sbom_id__in=by_sbom) \
             .values_list("sbom_id", "supplier", "name", "version", "cpe"):
         found[by_sbom[sbom_id]].append((supplier, name, version, cpe))

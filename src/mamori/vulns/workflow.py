@@ -76,10 +76,15 @@ def _patch(finding: Finding, change: Change, today: dt.date, username: str) -> s
     _require(now_state != finding.detected_fingerprint,
              _("The asset's version in the ledger has not changed since the vulnerability was detected: record the "
                "new firmware or software version on the asset first."))
-    _require(change.checked_on is not None and change.checked_on <= today and bool(change.check_note.strip()),
+    # A check already recorded (a credential-leak finding waiting for the password change) need not be retyped.
+    checked_on = change.checked_on or finding.post_patch_checked_on
+    note = change.check_note.strip() or finding.post_patch_note
+    _require(checked_on is not None and checked_on <= today and bool(note),
              _("Record the post-patch check: when it was done and that the device works after the update."))
-    finding.post_patch_checked_on, finding.post_patch_note = change.checked_on, change.check_note.strip()
-    finding.post_patch_checked_by, finding.patched_fingerprint = username, now_state
+    if change.checked_on is not None or not finding.post_patch_checked_by:
+        finding.post_patch_checked_by = username
+    finding.post_patch_checked_on, finding.post_patch_note = checked_on, note
+    finding.patched_fingerprint = now_state
     if change.credentials_rotated_on is not None:
         _require(change.credentials_rotated_on <= today, _("The date the credentials were changed is in the future."))
         finding.credentials_rotated_on = change.credentials_rotated_on
@@ -117,7 +122,5 @@ def change_status(finding: Finding, user: Any, change: Change) -> Finding:
 
 def record_credentials_rotated(finding: Finding, user: Any, on: dt.date) -> Finding:
     """The leaked credentials were changed: a patched credential-leak finding can now close."""
-    change = Change(FindingStatus.PATCHED, reason=finding.status_reason, checked_on=finding.post_patch_checked_on,
-                    check_note=finding.post_patch_note, credentials_rotated_on=on)
     _require(finding.post_patch_checked_on is not None, _("Record the patch and its check first."))
-    return change_status(finding, user, change)
+    return change_status(finding, user, Change(FindingStatus.PATCHED, credentials_rotated_on=on))

@@ -10,7 +10,7 @@ from mamori.engines.vulns.cve5 import Cve5Record
 from mamori.engines.vulns.epss import EpssFile
 from mamori.engines.vulns.kev import KevCatalog
 from mamori.engines.vulns.records import CvssScore
-from mamori.vulns.imports.bulk import held, upsert
+from mamori.vulns.imports.bulk import held, raw_upsert, upsert
 from mamori.vulns.imports.result import StoreResult
 from mamori.vulns.models import CveEnrichment, EpssScore, KevEntry, Vulnerability
 
@@ -70,7 +70,6 @@ def store_epss(scores: EpssFile, now: dt.datetime) -> StoreResult:
         result.notes["held_date"] = newest.isoformat()
         return result
     known = dict(EpssScore.objects.values_list("cve_id", "epss"))
-    rows = []
     for s in scores.scores:
         previous = known.get(s.cve_id)
         if previous is None:
@@ -79,8 +78,9 @@ def store_epss(scores: EpssFile, now: dt.datetime) -> StoreResult:
             result.changed += 1
         else:
             result.unchanged += 1
-        rows.append(EpssScore(cve_id=s.cve_id, epss=s.epss, percentile=s.percentile, score_date=scores.score_date))
-    upsert(EpssScore, rows, "cve_id", ("epss", "percentile", "score_date"), batch_size=2000)
+    raw_upsert(EpssScore, "cve_id", ("cve_id", "epss", "percentile", "score_date"),
+               ((s.cve_id, s.epss, s.percentile, scores.score_date) for s in scores.scores),
+               ("epss", "percentile", "score_date"))
     result.notes["score_date"] = scores.score_date.isoformat() if scores.score_date else None
     result.notes["model_version"] = scores.model_version
     return result

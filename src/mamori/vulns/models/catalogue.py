@@ -37,14 +37,14 @@ class Vulnerability(CatalogueModel):
     nvd_status = models.CharField(_("NVD status"), max_length=32, blank=True)
     description = models.TextField(_("description"), blank=True)
     cvss = models.JSONField(_("CVSS scores (NVD record)"), default=list, blank=True)
-    cvss_max = models.FloatField(_("highest CVSS score"), null=True, blank=True, db_index=True)
+    cvss_max = models.FloatField(_("highest CVSS score"), null=True, blank=True)
     cwes = models.JSONField(_("CWE"), default=list, blank=True)
     references = models.JSONField(_("references"), default=list, blank=True)
     # zlib-compressed msgpack of the engine's configurations (engines.vulns.records.Configuration)
     configurations = models.BinaryField(_("configurations"), null=True, blank=True, editable=False)
     in_nvd = models.BooleanField(_("in NVD"), default=False)
-    first_seen = models.DateTimeField(_("first imported"), db_index=True)
-    changed_at = models.DateTimeField(_("record changed"), db_index=True,
+    first_seen = models.DateTimeField(_("first imported"))
+    changed_at = models.DateTimeField(_("record changed"),
                                       help_text=_("When an import last brought a newer version of the record."))
 
     class Meta:

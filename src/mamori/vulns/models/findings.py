@@ -55,33 +55,35 @@ class Finding(MamoriModel):
     changes, and a finding that is no longer detected keeps its history.
     """
 
+    # Few indexes on purpose: a first match of a full NVD writes millions of rows, each one per index.
     asset = models.ForeignKey("ledger.Asset", on_delete=models.CASCADE, related_name="findings",
-                              verbose_name=_("asset"))
+                              verbose_name=_("asset"), db_index=False)  # the unique (asset, vulnerability) serves
     vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="findings",
                                       verbose_name=_("vulnerability"))
-    tier = models.CharField(_("match"), max_length=8, choices=MatchTier.choices, db_index=True)
+    tier = models.CharField(_("match"), max_length=8, choices=MatchTier.choices)
     source = models.CharField(_("matched through"), max_length=8)
     reason_code = models.CharField(_("deciding reason"), max_length=32, blank=True)
     detail = models.ForeignKey(FindingDetail, on_delete=models.PROTECT, related_name="findings",
                                verbose_name=_("evidence and reasons"))
-    detected = models.BooleanField(_("detected in the last run"), default=True, db_index=True)
+    detected = models.BooleanField(_("detected in the last run"), default=True)
     first_seen = models.DateTimeField(_("first detected"))
     last_seen = models.DateTimeField(_("last detected"))
     last_run = models.ForeignKey(MatchRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                 verbose_name=_("last match run"))
+                                 verbose_name=_("last match run"), db_index=False)
     origin = models.CharField(_("why it appeared"), max_length=16, choices=FindingOrigin.choices,
                               default=FindingOrigin.FIRST_RUN)
     detected_fingerprint = models.CharField(_("asset state when detected"), max_length=64)
-    priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices, db_index=True)
-    priority_score = models.BigIntegerField(_("priority score"), db_index=True)
-    due_date = models.DateField(_("due"), db_index=True)
+    priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices)
+    priority_score = models.BigIntegerField(_("priority score"))
+    due_date = models.DateField(_("due"))
     status = models.CharField(_("status"), max_length=16, choices=FindingStatus.choices,
-                              default=FindingStatus.OPEN, db_index=True)
+                              default=FindingStatus.OPEN)
     status_reason = models.TextField(_("reason"), blank=True)
     status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
     status_changed_by = models.CharField(_("status changed by"), max_length=150, blank=True)
     risk_approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                                         blank=True, related_name="+", verbose_name=_("risk approved by"))
+                                         blank=True, related_name="+", verbose_name=_("risk approved by"),
+                                         db_index=False)
     risk_accepted_until = models.DateField(_("risk accepted until"), null=True, blank=True)
     post_patch_checked_on = models.DateField(_("post-patch check"), null=True, blank=True)
     post_patch_checked_by = models.CharField(_("post-patch check by"), max_length=150, blank=True)
