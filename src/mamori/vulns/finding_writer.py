@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import msgspec
+from django.db import connection
 from django.utils import timezone
 
 from mamori.audit.recording import record
@@ -35,7 +36,7 @@ __all__ = ["FindingWriter"]
 
 _ENCODE = msgspec.json.Encoder(order="sorted")
 _MATCHED = ("tier", "source", "reason_code", "detail", "detected", "detected_fingerprint", "priority",
-            "priority_score", "due_date", "origin")
+            "priority_score", "due_date", "origin", "last_seen", "last_run")
 _STATUS = ("status", "status_reason", "status_changed_at", "status_changed_by")
 _NEW = ("asset", "vulnerability", "first_seen", "last_seen", "last_run", "origin", "due_date", "tier", "source",
         "reason_code", "detail", "detected", "detected_fingerprint", "priority", "priority_score", "status",
@@ -43,7 +44,7 @@ _NEW = ("asset", "vulnerability", "first_seen", "last_seen", "last_run", "origin
         "patched_fingerprint")  # in the order FindingWriter._store builds the values
 _VALUE_FIELDS = ("tier", "source", "reason_code", "detail_id", "detected", "detected_fingerprint", "priority",
                  "priority_score")
-_EXISTING = ("pk", "asset_id", "vulnerability_id", "status", "detected", "detail_id", "tier", "source",
+_EXISTING = ("id", "asset_id", "vulnerability_id", "status", "detected", "detail_id", "tier", "source",
              "reason_code", "priority_score", "due_date", "detected_fingerprint", "first_seen", "origin")
 
 
@@ -61,9 +62,9 @@ class _Row:
     source: str
     reason_code: str
     priority_score: int
-    due_date: dt.date
+    due_date: str  # ISO date: compared, never computed with
     detected_fingerprint: str
-    first_seen: dt.datetime
+    first_seen: object  # as the database returns it: the key of FindingWriter._local_date
     origin: str
 
 
@@ -91,7 +92,7 @@ class FindingWriter:
     _content: dict[str, tuple[list[Any], list[dict[str, Any]]]] = field(default_factory=dict)  # digest → parts, reasons
     _priorities: dict[tuple[Any, ...], Priority] = field(default_factory=dict)
     _kept: list[Sequence[object]] = field(default_factory=list)  # keeps the ids in `_digests` keys valid
-    _dates: dict[dt.datetime, dt.date] = field(default_factory=dict)
+    _dates: dict[object, dt.date] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.today = timezone.localdate(self.now)
@@ -176,15 +177,32 @@ class FindingWriter:
         self._resolve_details(pending)
         asset_times = {a: (c, u) for a, c, u in Asset.objects.filter(pk__in=[i.pk for i in batch])
                        .values_list("pk", "created", "updated")}
-        existing = {(r[1], r[2]): _Row(*r) for r in Finding.objects.filter(asset_id__in=[i.pk for i in batch])
-                    .values_list(*_EXISTING)}
-        self._store(pending, vulns, asset_times, existing)
+        self._store(pending, vulns, asset_times, self._existing([i.pk for i in batch]))
+        self._digests.clear()  # the engines' result objects may be freed after this chunk, and their ids reused
+        self._kept.clear()
 
-    def _local_date(self, when: dt.datetime) -> dt.date:
-        """The JST date of a first detection (findings of one run share the timestamp: cached)."""
+    @staticmethod
+    def _existing(asset_pks: list[int]) -> dict[tuple[int, int], _Row]:
+        """The findings of these assets as plain rows, read without the ORM (a chunk holds hundreds of thousands)."""
+        table = connection.ops.quote_name(Finding._meta.db_table)
+        columns = ", ".join(connection.ops.quote_name(c) for c in _EXISTING)
+        marks = ", ".join(["%s"] * len(asset_pks))
+        found: dict[tuple[int, int], _Row] = {}
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {columns} FROM {table} WHERE asset_id IN ({marks})", asset_pks)  # noqa: S608
+            for r in cursor.fetchall():
+                found[(r[1], r[2])] = _Row(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7], r[8], r[9], str(r[10]),
+                                           r[11], r[12], r[13])
+        return found
+
+    def _local_date(self, when: object) -> dt.date:
+        """The JST date of a first detection, from the value the database gave (cached: a run shares one)."""
         found = self._dates.get(when)
         if found is None:
-            found = self._dates[when] = timezone.localdate(when)
+            moment = when if isinstance(when, dt.datetime) else dt.datetime.fromisoformat(str(when))
+            if timezone.is_naive(moment):
+                moment = moment.replace(tzinfo=dt.UTC)  # SQLite keeps UTC without the offset
+            found = self._dates[when] = timezone.localdate(moment)
         return found
 
     def _store(self, pending: list[_Pending], vulns: dict[str, tuple[int, dt.datetime, dt.datetime]],
@@ -213,10 +231,11 @@ class FindingWriter:
             due = priority.due(self._local_date(row.first_seen))
             before = (row.tier, row.source, row.reason_code, row.detail_id, row.detected, row.detected_fingerprint,
                       row.priority_score, row.due_date, row.origin)
-            after = (*values[:6], priority.score, due, origin)  # the level follows from the score
+            after = (*values[:6], priority.score, due.isoformat(), origin)  # the level follows from the score
             if row.status != FindingStatus.PATCHED and before == after:
-                continue  # unchanged: only `last_seen` moves, for all of them at once in finish()
-            finding = Finding(pk=row.pk, origin=origin, due_date=due, **dict(zip(_VALUE_FIELDS, values, strict=True)))
+                continue  # unchanged: nothing is written (a detected finding was seen by the newest run)
+            finding = Finding(pk=row.pk, origin=origin, due_date=due, last_seen=self.now, last_run=self.run,
+                              **dict(zip(_VALUE_FIELDS, values, strict=True)))
             if row.status == FindingStatus.PATCHED:
                 finding.status = FindingStatus.OPEN
                 finding.status_reason = "still detected after the recorded patch (the ledger's version still matches)"
@@ -235,8 +254,9 @@ class FindingWriter:
                    changes={"status": [FindingStatus.PATCHED, FindingStatus.OPEN],
                             "status_reason": [None, finding.status_reason]})
         gone = [r.pk for r in existing.values() if r.detected and r.pk not in seen]
+        last_seen = self.previous.started if self.previous else self.now  # the last run that still saw them
         for part in chunks(gone):
-            Finding.objects.filter(pk__in=part).update(detected=False)
+            Finding.objects.filter(pk__in=part).update(detected=False, last_seen=last_seen)
         self.gone += len(gone)
 
     def expire_acceptances(self) -> None:
@@ -252,8 +272,6 @@ class FindingWriter:
             record("finding_reopened", object_type="vulns.finding", object_id=str(pk), object_repr=f"finding {pk}",
                    changes={"status": [FindingStatus.ACCEPTED, FindingStatus.OPEN], "status_reason": [None, reason]})
 
-    def finish(self, matched: list[int]) -> None:
-        """Every detected finding of the matched assets was seen by this run; unreferenced details go."""
-        for part in chunks(matched):
-            Finding.objects.filter(asset_id__in=part, detected=True).update(last_seen=self.now, last_run=self.run)
+    def finish(self) -> None:
+        """Details no finding refers to any more go."""
         FindingDetail.objects.filter(findings__isnull=True).delete()

@@ -32,7 +32,7 @@ from mamori.vulns.models import CsafAdvisory, MatchRun
 
 __all__ = ["Detection", "detect", "run_match"]
 
-_TIER_RANK = {MatchTier.EXACT: 0, MatchTier.POSSIBLE: 1, MatchTier.NAME: 2}
+_TIER_RANK: dict[str, int] = {MatchTier.EXACT: 0, MatchTier.POSSIBLE: 1, MatchTier.NAME: 2}
 ASSET_CHUNK = 500
 
 
@@ -41,12 +41,12 @@ class Detection:
     """All that the engines found for one (asset, CVE) in this run, strongest tier first. `parts` are the
     engines' result objects, shared between identical assets, so their evidence is built and stored once."""
 
-    tier: MatchTier
+    tier: str  # a MatchTier value
     source: str
     reason_code: str
     parts: list[Hit | NameMatch] = field(default_factory=list)
 
-    def add(self, part: Hit | NameMatch, tier: MatchTier, source: str, reason_code: str) -> None:
+    def add(self, part: Hit | NameMatch, tier: str, source: str, reason_code: str) -> None:
         self.parts.append(part)
         if _TIER_RANK[tier] < _TIER_RANK[self.tier]:
             self.tier, self.source, self.reason_code = tier, source, reason_code
@@ -58,7 +58,7 @@ def detect(item: LedgerItem, indexes: Indexes, publishers: dict[str, str]) -> di
     hits: tuple[Hit, ...] = indexes.nvd.match(item.engine) if item.engine.cpes else ()
     for hit in hits:
         first = hit.evidence[0]  # the strongest (evidence is ordered by tier)
-        tier = MatchTier(str(hit.tier))
+        tier = hit.tier.value  # "exact" / "possible", as MatchTier's values
         detection = found.setdefault(hit.cve_id, Detection(tier, first.source, first.reason_code))
         detection.add(hit, tier, first.source, first.reason_code)
     for match in indexes.csaf.match(item.device):
@@ -91,7 +91,7 @@ def run_match(trigger: str = RunTrigger.MANUAL, actor: str = "", assets: QuerySe
     writer.expire_acceptances()
     for batch in _batches(items):
         writer.write(batch, [detect(item, indexes, publishers) for item in batch])
-    writer.finish([i.pk for i in items])
+    writer.finish()
     run.finished = timezone.now()
     run.assets, run.skipped = len(items), skipped
     run.records = indexes.nvd_records + indexes.jvn_records + indexes.advisories

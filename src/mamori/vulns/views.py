@@ -26,6 +26,7 @@ from mamori.vulns.models import (
     Finding,
     JvnCve,
     KevEntry,
+    MatchRun,
     Vulnerability,
 )
 from mamori.vulns.workflow import WorkflowError, change_status
@@ -96,6 +97,7 @@ class FindingDetailView(RestrictedDetailMixin, DetailView):  # type: ignore[type
             initial={"status": finding.status}, facility_id=finding.asset.facility_id)
         context["credential_leak"] = CREDENTIAL_LEAK_CVES.get(finding.vulnerability.cve_id, "")
         context["title_ja"] = jvn_titles([finding.vulnerability.cve_id]).get(finding.vulnerability.cve_id, "")
+        context["latest_run"] = MatchRun.objects.filter(finished__isnull=False).order_by("-started").first()
         context["history"] = AuditEntry.objects.filter(object_type="vulns.finding", object_id=str(finding.pk)) \
             .order_by("-seq")[:50]
         return context

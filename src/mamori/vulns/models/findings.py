@@ -67,6 +67,8 @@ class Finding(MamoriModel):
                                verbose_name=_("evidence and reasons"))
     detected = models.BooleanField(_("detected in the last run"), default=True)
     first_seen = models.DateTimeField(_("first detected"))
+    # For a finding detected now, the newest run saw it; otherwise the last run that did (not rewritten by every
+    # run: a ledger has millions of findings and most of them do not change from one week to the next).
     last_seen = models.DateTimeField(_("last detected"))
     last_run = models.ForeignKey(MatchRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                                  verbose_name=_("last match run"), db_index=False)
