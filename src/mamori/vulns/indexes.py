@@ -23,6 +23,9 @@ from mamori.vulns.models import CsafAdvisory, JvnEntry, Vulnerability
 _CONFIGURATIONS = msgspec.msgpack.Decoder(tuple[Configuration, ...])
 _ADVISORY = msgspec.msgpack.Decoder(ParsedAdvisory)
 _EPOCH = dt.datetime(1999, 1, 1, tzinfo=dt.UTC)
+# The engine's result caches, bounded for a match run that stores each chunk's hits and drops them.
+CACHED_HITS = 400_000
+CACHED_ASSET_HITS = 4_000_000
 
 
 @dataclass
@@ -76,7 +79,7 @@ def _jvn(index: VulnIndex, covered: set[str]) -> int:
 
 def build_indexes() -> Indexes:
     """Everything matching needs, read from the catalogue (a full NVD in about 10–20 s on 2 cores)."""
-    nvd = VulnIndex()
+    nvd = VulnIndex(cached_hits=CACHED_HITS, cached_asset_hits=CACHED_ASSET_HITS)
     nvd_count, covered = _nvd(nvd)
     jvn_count = _jvn(nvd, covered)
     csaf = CsafIndex()

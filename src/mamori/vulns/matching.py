@@ -25,7 +25,6 @@ from mamori.ledger.models import Asset
 from mamori.vulns.choices import MatchTier, RunTrigger
 from mamori.vulns.evidence import name_tier
 from mamori.vulns.finding_writer import FindingWriter
-from mamori.vulns.imports.bulk import chunks
 from mamori.vulns.indexes import Indexes, build_indexes
 from mamori.vulns.inventory import LedgerItem, ledger_items
 from mamori.vulns.models import CsafAdvisory, MatchRun
@@ -34,6 +33,7 @@ __all__ = ["Detection", "detect", "run_match"]
 
 _TIER_RANK: dict[str, int] = {MatchTier.EXACT: 0, MatchTier.POSSIBLE: 1, MatchTier.NAME: 2}
 ASSET_CHUNK = 500
+DETECTION_CHUNK = 100_000
 
 
 @dataclass
@@ -70,9 +70,22 @@ def detect(item: LedgerItem, indexes: Indexes, publishers: dict[str, str]) -> di
     return found
 
 
-def _batches(items: list[LedgerItem]) -> Iterator[list[LedgerItem]]:
-    for part in chunks(items, ASSET_CHUNK):
-        yield list(part)
+def _batches(items: list[LedgerItem], indexes: Indexes, publishers: dict[str, str]
+             ) -> Iterator[tuple[list[LedgerItem], list[dict[str, Detection]]]]:
+    """The assets with their detections, in chunks of at most ASSET_CHUNK assets or DETECTION_CHUNK detections
+    (500 phones can hold a million findings between them: memory follows the detections, not the assets)."""
+    batch: list[LedgerItem] = []
+    found: list[dict[str, Detection]] = []
+    size = 0
+    for item in items:
+        batch.append(item)
+        found.append(detect(item, indexes, publishers))
+        size += len(found[-1])
+        if len(batch) >= ASSET_CHUNK or size >= DETECTION_CHUNK:
+            yield batch, found
+            batch, found, size = [], [], 0
+    if batch:
+        yield batch, found
 
 
 @transaction.atomic
@@ -89,8 +102,8 @@ def run_match(trigger: str = RunTrigger.MANUAL, actor: str = "", assets: QuerySe
     publishers = dict(CsafAdvisory.objects.values_list("tracking_id", "publisher"))
     writer = FindingWriter(run, previous, now, publishers)
     writer.expire_acceptances()
-    for batch in _batches(items):
-        writer.write(batch, [detect(item, indexes, publishers) for item in batch])
+    for batch, found in _batches(items, indexes, publishers):
+        writer.write(batch, found)
     writer.finish()
     run.finished = timezone.now()
     run.assets, run.skipped = len(items), skipped

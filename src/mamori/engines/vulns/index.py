@@ -77,7 +77,10 @@ class VulnIndex:
     """Vulnerability records ready for matching. Add records (a newer `last_modified` replaces the older
     record), then match assets; each hit carries its tier and evidence."""
 
-    def __init__(self) -> None:
+    def __init__(self, cached_hits: int = _CACHED_HITS, cached_asset_hits: int = _CACHED_ASSET_HITS) -> None:
+        """`cached_hits` / `cached_asset_hits` bound the result caches (about 1 KB per cached hit): a caller that
+        keeps every hit anyway (the benchmark) wants them large, one that stores and drops them wants them small."""
+        self._cached_hits, self._cached_asset_hits = cached_hits, cached_asset_hits
         self._buckets: dict[tuple[str, str], dict[str, tuple[EntryRef, ...]]] = {}
         self._known: dict[str, _Known] = {}
         self._cpe_cache: dict[tuple[Cpe, str], _CpeHits] = {}
@@ -200,7 +203,7 @@ class VulnIndex:
         hits = tuple(sorted((_hit(cve_id, evidence) for cve_id, evidence in by_cve.items()), key=_HIT_ORDER))
         result = _CpeHits(hits, tuple(h.cve_id for h in hits), tuple(pending))
         self._cpe_cache_hits += len(hits)
-        if self._cpe_cache_hits > _CACHED_HITS:
+        if self._cpe_cache_hits > self._cached_hits:
             self._cpe_cache.clear()
             self._cpe_cache_hits = len(hits)
         self._cpe_cache[(cpe, text)] = result
@@ -218,7 +221,7 @@ class VulnIndex:
         if hits is None:
             hits = self._match_cpes(cpes)
             self._asset_cache_hits += len(hits)
-            if self._asset_cache_hits > _CACHED_ASSET_HITS:
+            if self._asset_cache_hits > self._cached_asset_hits:
                 self._asset_cache.clear()
                 self._asset_cache_hits = len(hits)
             self._asset_cache[cpes] = hits
