@@ -333,7 +333,7 @@ def test_a_bad_checksum_list_is_refused_with_the_json_path() -> None:
     listed = [{"url": "https://jvndb.jvn.jp/ja/rss/jvndb.rdf", "sha256": "abc", "size": 1,
                "lastModified": "2023-11-02 12:00"}]
     with pytest.raises(FeedError, match=r"checksum\.txt, \$\[0\]\.sha256: not a SHA-256 in hex: 'abc' "
-                                        r"\(and 1 more problems\)") as caught:
+                                        r"\(and 1 more problem\)") as caught:
         parse_jvn_checksums(json.dumps(listed).encode(), "checksum.txt")
     assert [p.code for p in caught.value.problems] == ["feed_field_invalid", "feed_date_invalid"]
     with pytest.raises(FeedError, match=r"checksum\.txt, \$\[0\]\.size: Expected `int`, got `str`"):

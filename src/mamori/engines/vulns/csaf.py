@@ -26,6 +26,7 @@ from mamori.engines.vulns.csaf_convert import convert_csaf
 from mamori.engines.vulns.csaf_records import CsafAdvisory, CsafProduct, CsafRemediation, CsafVulnerability
 from mamori.engines.vulns.errors import FeedError
 from mamori.engines.vulns.feedfiles import MAX_FEED_BYTES, read_feed_bytes
+from mamori.engines.vulns.feedproblems import decode_error
 
 __all__ = [
     "CSAF_HEAD_BYTES",
@@ -42,8 +43,6 @@ __all__ = [
 CSAF_HEAD_BYTES = 1 << 16  # how much of a file `looks_like_csaf` wants to see
 SUPPORTED_VERSION = "2.0"
 _MAX_PROBLEMS = 20
-_BYTE = re.compile(r"\(byte (\d+)\)")
-_PATH = re.compile(r" - at `\$(.*)`$")
 _BOM = b"\xef\xbb\xbf"
 _DIGESTS = ((".sha512", "sha512", 128), (".sha256", "sha256", 64))
 _HEX = re.compile(r"[0-9a-fA-F]+")
@@ -59,19 +58,7 @@ def looks_like_csaf(head: bytes) -> bool:
 
 
 def _decode_error(exc: msgspec.DecodeError, data: bytes | bytearray, filename: str) -> FeedError:
-    message = str(exc)
-    if isinstance(exc, msgspec.ValidationError):
-        path = _PATH.search(message)
-        return FeedError(_PATH.sub("", message), InputLocation(filename, None, "$" + path.group(1) if path else "$"),
-                         code="feed_bad_value")
-    if message.startswith("Input data was truncated"):
-        return FeedError(f"truncated JSON: the data ends at byte {len(data):,} before the document does",
-                         InputLocation(filename, data.count(b"\n") + 1), code="feed_truncated",
-                         params={"byte": len(data)})
-    found = _BYTE.search(message)
-    offset = int(found.group(1)) if found else 0
-    return FeedError(message, InputLocation(filename, data.count(b"\n", 0, offset) + 1), code="feed_malformed",
-                     params={"byte": offset})
+    return decode_error(exc, data, filename, "$")
 
 
 def _check_version(data: bytes | bytearray, filename: str) -> None:

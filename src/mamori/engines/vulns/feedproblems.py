@@ -10,7 +10,7 @@ import re
 
 import msgspec
 
-from mamori.engines.errors import InputLocation
+from mamori.engines.errors import InputError, InputLocation
 from mamori.engines.vulns.errors import FeedError
 
 __all__ = [
@@ -69,7 +69,7 @@ class FeedProblems:
 
     def __init__(self, filename: str) -> None:
         self.filename = filename
-        self.kept: list[FeedError] = []
+        self.kept: list[InputError] = []
         self.count = 0
 
     def __bool__(self) -> bool:
@@ -82,8 +82,8 @@ class FeedProblems:
         if len(self.kept) < MAX_PROBLEMS:
             self.kept.append(FeedError(reason, InputLocation(self.filename, line, field), code=code, params=params))
 
-    def add_error(self, error: FeedError) -> None:
-        """Note a problem that is already a FeedError (a decoding error, say)."""
+    def add_error(self, error: InputError) -> None:
+        """Note a problem that is already an input error (a decoding error, a bad CPE name)."""
         self.count += 1
         if len(self.kept) < MAX_PROBLEMS:
             self.kept.append(error)
@@ -117,3 +117,13 @@ def json_syntax_error(exc: msgspec.DecodeError, data: bytes | bytearray, filenam
     offset = int(found.group(1)) if found else 0
     return FeedError(message, InputLocation(filename, line_at(data, offset)), code="feed_malformed",
                      params={"byte": offset})
+
+
+def decode_error(exc: msgspec.DecodeError, data: bytes | bytearray, filename: str,
+                 top: str | None = None) -> FeedError:
+    """A FeedError for a document msgspec refused: a wrong value at its JSON path (`top` names the document
+    itself), or broken JSON at its line."""
+    if isinstance(exc, msgspec.ValidationError):
+        reason, path = split_validation_error(exc)
+        return FeedError(reason, InputLocation(filename, None, "$" + path if path else top), code="feed_bad_value")
+    return json_syntax_error(exc, data, filename)

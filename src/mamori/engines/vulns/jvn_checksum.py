@@ -72,20 +72,20 @@ def parse_jvn_checksums(data: bytes, filename: str) -> dict[str, JvnChecksum]:
         name = listed.filename or PurePosixPath(urlsplit(listed.url).path).name
         sha256 = listed.sha256.strip().lower()
         if not name:
-            problems.add(f"no file name in {listed.url!r}", None, f"{where}.url", "feed_field_missing")
+            problems.note(f"no file name in {listed.url!r}", None, f"{where}.url", "feed_field_missing")
         if not _SHA256.fullmatch(sha256):
-            problems.add(f"not a SHA-256 in hex: {listed.sha256!r}", None, f"{where}.sha256", "feed_field_invalid",
+            problems.note(f"not a SHA-256 in hex: {listed.sha256!r}", None, f"{where}.sha256", "feed_field_invalid",
                          value=listed.sha256)
         modified = None
         if listed.last_modified:
             try:
                 modified = datetime.strptime(listed.last_modified, "%Y/%m/%d %H:%M:%S").replace(tzinfo=JST)
             except ValueError:
-                problems.add(f"not a date and time: {listed.last_modified!r}", None, f"{where}.lastModified",
+                problems.note(f"not a date and time: {listed.last_modified!r}", None, f"{where}.lastModified",
                              "feed_date_invalid", value=listed.last_modified)
         entry = JvnChecksum(listed.url, name, sha256, listed.size, modified)
         if name in found and found[name].sha256 != sha256:
-            problems.add(f"{name} is listed twice with different checksums", None, where, "feed_field_invalid",
+            problems.note(f"{name} is listed twice with different checksums", None, where, "feed_field_invalid",
                          value=name)
         found[name] = entry
     problems.raise_if_any()

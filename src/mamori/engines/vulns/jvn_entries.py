@@ -120,18 +120,18 @@ class EntryReader:
         try:
             parsed = datetime.fromisoformat(text)
         except ValueError:
-            self.problems.add(f"not a date and time: {text!r}", line, where, "feed_date_invalid", value=text)
+            self.problems.note(f"not a date and time: {text!r}", line, where, "feed_date_invalid", value=text)
             return None
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=JST)
 
     def _identifier(self, text: str, line: int) -> str | None:
         label = f"item[{self.position}]"
         if not text:
-            self.problems.add("the entry has no identifier (JVNDB-YYYY-NNNNNN)", line, label, "feed_field_missing",
+            self.problems.note("the entry has no identifier (JVNDB-YYYY-NNNNNN)", line, label, "feed_field_missing",
                               element="identifier")
             return None
         if not _JVNDB_ID.fullmatch(text):
-            self.problems.add(f"not a JVNDB id: {text!r}", line, label, "feed_field_invalid", value=text)
+            self.problems.note(f"not a JVNDB id: {text!r}", line, label, "feed_field_invalid", value=text)
             return None
         return text
 
@@ -141,7 +141,7 @@ class EntryReader:
             try:
                 found = parse_cpe(text, InputLocation(self.filename, line, where))
             except CpeError as exc:
-                self.problems.keep(exc)
+                self.problems.add_error(exc)
                 return None
             self._cpes[text] = found
         return found
@@ -151,7 +151,7 @@ class EntryReader:
         if _CVE_ID.fullmatch(cve):
             links.cves[cve] = None
         else:
-            self.problems.add(f"not a CVE id: {value!r}", line, where, "feed_bad_cve_id", value=value)
+            self.problems.note(f"not a CVE id: {value!r}", line, where, "feed_bad_cve_id", value=value)
 
     def _score(self, version: str, score: str, severity: str, vector: str, line: int,
                where: str) -> CvssScore | None:
@@ -162,7 +162,7 @@ class EntryReader:
         if not 0.0 <= base <= 10.0:
             code, reason = ("feed_field_invalid", f"CVSS score {score!r} is not a number from 0 to 10") if score else (
                 "feed_field_missing", "the CVSS entry has no score")
-            self.problems.add(reason, line, where, code, value=score)
+            self.problems.note(reason, line, where, code, value=score)
             return None
         return CvssScore(sys.intern(version.strip()), "JVN", "Primary", vector.strip(), base,
                          sys.intern(severity.strip()))
@@ -184,7 +184,7 @@ class EntryReader:
 
     def _required_title(self, title: str, line: int, jvndb_id: str, element: str) -> bool:
         if not title:
-            self.problems.add("the entry has no title", line, f"{jvndb_id}/{element}", "feed_field_missing",
+            self.problems.note("the entry has no title", line, f"{jvndb_id}/{element}", "feed_field_missing",
                               element=element)
         return bool(title)
 
@@ -193,7 +193,7 @@ class EntryReader:
         """The first date given; a problem when none is (and none was bad, which is noted already)."""
         found = next((d for d in candidates if d is not None), None)
         if found is None and self.problems.count == problems_before:
-            self.problems.add("the entry has no date of last modification", line, f"{jvndb_id}/{element}",
+            self.problems.note("the entry has no date of last modification", line, f"{jvndb_id}/{element}",
                               "feed_field_missing", element=element)
         return found
 

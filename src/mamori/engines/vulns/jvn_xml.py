@@ -23,12 +23,12 @@ from xml.parsers.expat import errors as expat_errors
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import DefusedXMLParser, iterparse
 
-from mamori.engines.errors import InputError, InputLocation
+from mamori.engines.errors import InputLocation
 from mamori.engines.vulns.errors import FeedError
+from mamori.engines.vulns.feedproblems import FeedProblems
 
-__all__ = ["MAX_PROBLEMS", "Problems", "XmlElement", "XmlStream"]
+__all__ = ["Problems", "XmlElement", "XmlStream"]
 
-MAX_PROBLEMS = 20
 _DECLARATION = re.compile(rb"^(\xef\xbb\xbf)?<\?xml[^>]*?\bencoding\s*=\s*([\"'])([A-Za-z0-9._:\-]+)\2")
 _EXPAT_ENCODINGS = frozenset({"utf-8", "utf-16", "utf-16-le", "utf-16-be", "ascii", "latin-1", "iso8859-1"})
 _SHIFT_JIS = frozenset({"shift_jis", "cp932", "shift_jis_2004", "shift_jisx0213"})
@@ -38,32 +38,11 @@ _END_OF_INPUT = frozenset(expat_errors.codes[message] for message in (
     expat_errors.XML_ERROR_UNCLOSED_CDATA_SECTION))
 
 
-class Problems:
-    """The problems found in one file: the first `MAX_PROBLEMS` kept, all counted; `raise_if_any` refuses the file."""
+class Problems(FeedProblems):
+    """The file's problems (FeedProblems), noted the JVN way: at a line, in "JVNDB id/element path"."""
 
-    def __init__(self, filename: str) -> None:
-        self.filename = filename
-        self.found: list[InputError] = []
-        self.count = 0
-
-    def add(self, reason: str, line: int | None, where: str, code: str, **params: object) -> None:
-        """Note a problem at `line` of the file, in `where` (a JVNDB id and element path)."""
-        self.keep(FeedError(reason, InputLocation(self.filename, line, where), code=code, params=params))
-
-    def keep(self, error: InputError) -> None:
-        """Note an error raised elsewhere (a bad CPE name)."""
-        self.count += 1
-        if len(self.found) < MAX_PROBLEMS:
-            self.found.append(error)
-
-    def raise_if_any(self) -> None:
-        """Raise one FeedError for the whole file (the first problem's code and place) when any was noted."""
-        if not self.found:
-            return
-        first, more = self.found[0], self.count - 1
-        suffix = f" (and {more} more problems)" if more else ""
-        raise FeedError(first.reason + suffix, first.location, tuple(self.found), code=first.code,
-                        params={**first.params, "more": more})
+    def note(self, reason: str, line: int | None, where: str, code: str, **params: object) -> None:
+        self.add(reason, code=code, line=line, field=where, params=params)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,6 @@ file and the place (line for broken JSON, the JSON path for a bad value); no rec
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +22,7 @@ from mamori.engines.vulns import nvd_schema as schema
 from mamori.engines.vulns.converter import RecordConverter, english
 from mamori.engines.vulns.errors import FeedError
 from mamori.engines.vulns.feedfiles import MAX_FEED_BYTES, read_feed_bytes
+from mamori.engines.vulns.feedproblems import decode_error
 from mamori.engines.vulns.nvd_legacy import convert_item11
 from mamori.engines.vulns.records import (
     CisaKev,
@@ -37,8 +37,6 @@ from mamori.engines.vulns.records import (
 __all__ = ["NvdFeed", "parse_nvd_json", "read_nvd_file"]
 
 FeedShape = Literal["api-2.0", "feed-1.1", "record-2.0"]
-_BYTE = re.compile(r"\(byte (\d+)\)")
-_PATH = re.compile(r" - at `\$(.*)`$")
 _MAX_PROBLEMS = 20
 _Item = TypeVar("_Item", schema.Item20, schema.Cve11Item)
 
@@ -104,20 +102,7 @@ def convert_cve20(cve: schema.Cve20, where: str, conv: RecordConverter) -> CveRe
 
 
 def _decode_error(exc: msgspec.DecodeError, data: bytes | bytearray, filename: str) -> FeedError:
-    message = str(exc)
-    if isinstance(exc, msgspec.ValidationError):
-        path = _PATH.search(message)
-        reason = _PATH.sub("", message)
-        return FeedError(reason, InputLocation(filename, None, "$" + path.group(1) if path else None),
-                         code="feed_bad_value")
-    if message.startswith("Input data was truncated"):
-        line = data.count(b"\n") + 1
-        return FeedError(f"truncated JSON: the data ends at byte {len(data):,} before the document does",
-                         InputLocation(filename, line), code="feed_truncated", params={"byte": len(data)})
-    found = _BYTE.search(message)
-    offset = int(found.group(1)) if found else 0
-    line = data.count(b"\n", 0, offset) + 1
-    return FeedError(message, InputLocation(filename, line), code="feed_malformed", params={"byte": offset})
+    return decode_error(exc, data, filename, None)
 
 
 def _convert_all(items: list[_Item], prefix: str, conv: RecordConverter,
