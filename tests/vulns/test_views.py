@@ -152,3 +152,13 @@ def test_report_page_and_markdown(client: Client, world: access_world.World) -> 
     assert markdown["Content-Type"].startswith("text/markdown") and "CVE-2022-42475" in markdown.content.decode()
     factories.login(client, world.users["other_it_staff"])
     assert client.get(report.get_absolute_url()).status_code == 404
+
+
+def test_the_list_shows_what_is_to_be_done_also_on_another_page(client: Client, world: access_world.World) -> None:
+    Finding.objects.filter(asset=world.asset_b).update(status=FindingStatus.FALSE_POSITIVE)
+    factories.login(client, world.users["it_staff"])
+    for query in ({}, {"page": "1"}):
+        shown = {f.asset for f in client.get(reverse("vulns:finding_list"), query).context["object_list"]}
+        assert world.asset_b not in shown and world.asset_a in shown, query
+    every = client.get(reverse("vulns:finding_list"), {"status": ""}).context["object_list"]
+    assert world.asset_b in {f.asset for f in every}

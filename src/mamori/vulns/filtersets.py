@@ -59,7 +59,8 @@ class FindingFilterSet(django_filters.FilterSet):
 
 
 def default_filters(data: Any) -> Any:
-    """Without any filter the list shows what is to be done: open or in progress, detected now."""
-    if data:
+    """Without any filter the list shows what is to be done: open or in progress, detected now (a page number
+    alone keeps those defaults)."""
+    if any(key in FindingFilterSet.base_filters for key in data):
         return data
-    return {"status": "active", "detected": "true"}
+    return {"status": "active", "detected": "true", **{k: v for k, v in data.items()}}

@@ -52,15 +52,15 @@ def _section(findings: QuerySet[Finding]) -> dict[str, Any]:
 
 
 def _kev_hits(facility_findings: QuerySet[Finding], start: dt.datetime) -> list[dict[str, Any]]:
-    added = KevEntry.objects.filter(first_seen__gte=start)
-    hits = []
-    for kev in added:
-        affected = facility_findings.filter(vulnerability__cve_id=kev.cve_id, status__in=OPEN_STATUSES)
-        keys = list(affected.values_list("asset__key", flat=True)[:LISTED])
-        if keys:
-            hits.append({"cve": kev.cve_id, "name": kev.name, "date_added": kev.date_added.isoformat(),
-                         "ransomware": kev.ransomware, "assets": keys, "count": affected.count()})
-    return hits
+    """KEV entries imported since `start` that hit an open finding, with the assets (one query for all)."""
+    added = {k.cve_id: k for k in KevEntry.objects.filter(first_seen__gte=start)}
+    assets: dict[str, list[str]] = {}
+    for cve_id, key in facility_findings.filter(vulnerability__cve_id__in=list(added), status__in=OPEN_STATUSES) \
+            .order_by("vulnerability__cve_id", "asset__key").values_list("vulnerability__cve_id", "asset__key"):
+        assets.setdefault(cve_id, []).append(key)
+    return [{"cve": cve_id, "name": added[cve_id].name, "date_added": added[cve_id].date_added.isoformat(),
+             "ransomware": added[cve_id].ransomware, "assets": keys[:LISTED], "count": len(keys)}
+            for cve_id, keys in sorted(assets.items(), key=lambda item: added[item[0]].date_added, reverse=True)]
 
 
 def report_data(facility: Facility, start: dt.datetime, end: dt.datetime, today: dt.date) -> dict[str, Any]:
