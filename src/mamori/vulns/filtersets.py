@@ -63,4 +63,4 @@ def default_filters(data: Any) -> Any:
     alone keeps those defaults)."""
     if any(key in FindingFilterSet.base_filters for key in data):
         return data
-    return {"status": "active", "detected": "true", **{k: v for k, v in data.items()}}
+    return {"status": "active", "detected": "true", **dict(data.items())}
