@@ -31,8 +31,6 @@ class FindingStatus(models.TextChoices):
 
 
 OPEN_STATUSES = (FindingStatus.OPEN, FindingStatus.IN_PROGRESS)
-CLOSED_STATUSES = (FindingStatus.PATCHED, FindingStatus.MITIGATED, FindingStatus.ACCEPTED,
-                   FindingStatus.FALSE_POSITIVE)
 
 
 class Priority(models.TextChoices):

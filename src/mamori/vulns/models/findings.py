@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 from mamori.accounts.querysets import RestrictedQuerySet
 from mamori.audit.base import MamoriModel
 from mamori.vulns.choices import (
-    CLOSED_STATUSES,
     OPEN_STATUSES,
     FindingOrigin,
     FindingStatus,
@@ -122,11 +121,3 @@ class Finding(MamoriModel):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
-
-    @property
-    def is_closed(self) -> bool:
-        return self.status in CLOSED_STATUSES
-
-    @property
-    def needs_confirmation(self) -> bool:
-        return self.tier != MatchTier.EXACT
