@@ -26,7 +26,7 @@ from mamori.vulns.evidence import evidence_rows
 from mamori.vulns.imports.bulk import chunks, held, raw_insert
 from mamori.vulns.inventory import LedgerItem
 from mamori.vulns.models import Finding, FindingDetail, MatchRun, Vulnerability
-from mamori.vulns.priorities import CveSignals, cve_signals, prioritise, reason_rows
+from mamori.vulns.priorities import CveSignals, load_signals, prioritise, reason_rows
 
 if TYPE_CHECKING:
     from mamori.vulns.matching import Detection
@@ -44,6 +44,8 @@ _NEW = ("asset", "vulnerability", "first_seen", "last_seen", "last_run", "origin
         "patched_fingerprint")  # in the order FindingWriter._store builds the values
 _VALUE_FIELDS = ("tier", "source", "reason_code", "detail_id", "detected", "detected_fingerprint", "priority",
                  "priority_score")
+# Up to this many changed CVEs, the findings of an unchanged asset are read with the CVEs in the query.
+_FILTER_IN_SQL = 5000
 _EXISTING = ("id", "asset_id", "vulnerability_id", "status", "detected", "detail_id", "tier", "source",
              "reason_code", "priority_score", "due_date", "detected_fingerprint", "first_seen", "origin")
 
@@ -83,8 +85,9 @@ class FindingWriter:
     previous: MatchRun | None
     now: dt.datetime
     publishers: dict[str, str]
+    signals: dict[str, CveSignals] = field(default_factory=dict)  # the run's, filled as chunks need them
     created: int = 0
-    detected: int = 0
+    assets: int = 0  # re-evaluated
     gone: int = 0
     origins: dict[str, int] = field(default_factory=dict)
     _details: dict[str, int] = field(default_factory=dict)  # digest → FindingDetail id
@@ -93,6 +96,7 @@ class FindingWriter:
     _priorities: dict[tuple[Any, ...], Priority] = field(default_factory=dict)
     _kept: list[Sequence[object]] = field(default_factory=list)  # keeps the ids in `_digests` keys valid
     _dates: dict[object, dt.date] = field(default_factory=dict)
+    _limit_pks: dict[frozenset[str], frozenset[int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.today = timezone.localdate(self.now)
@@ -159,12 +163,15 @@ class FindingWriter:
     def _count(self, origin: str) -> None:
         self.origins[origin] = self.origins.get(origin, 0) + 1
 
-    def write(self, batch: list[LedgerItem], detections: list[dict[str, Detection]]) -> None:
-        """Store the detections of one chunk of assets."""
+    def write(self, batch: list[LedgerItem], detections: list[dict[str, Detection]],
+              limits: list[frozenset[str] | None] | None = None) -> None:
+        """Store the detections of one chunk of assets. `limits`: per asset, the CVEs that were re-evaluated on
+        it (None: every CVE; its findings of other CVEs are left as they are)."""
+        limits = limits or [None] * len(batch)
         cve_ids = sorted({cve for found in detections for cve in found})
         vulns: dict[str, tuple[int, dt.datetime, dt.datetime]] = held(
             Vulnerability, "cve_id", cve_ids, "pk", "first_seen", "changed_at")
-        signals = cve_signals(cve_ids)
+        load_signals(self.signals, cve_ids)
         pending = []
         for item, found in zip(batch, detections, strict=True):
             for cve_id, detection in found.items():
@@ -172,24 +179,53 @@ class FindingWriter:
                     continue
                 key = (cve_id, detection.tier, item.internet_exposed, item.remote_access, item.patient_safety,
                        item.in_use)
-                priority = self._priority(key, signals.get(cve_id))
+                priority = self._priority(key, self.signals.get(cve_id))
                 pending.append(_Pending(item, cve_id, detection, priority, self._digest(detection, priority, key)))
         self._resolve_details(pending)
         asset_times = {a: (c, u) for a, c, u in Asset.objects.filter(pk__in=[i.pk for i in batch])
                        .values_list("pk", "created", "updated")}
-        self._store(pending, vulns, asset_times, self._existing([i.pk for i in batch]))
+        self._store(pending, vulns, asset_times, self._existing(batch, limits))
+        self.assets += len(batch)
         self._digests.clear()  # the engines' result objects may be freed after this chunk, and their ids reused
         self._kept.clear()
 
+    def _pks(self, limit: frozenset[str]) -> frozenset[int]:
+        found = self._limit_pks.get(limit)
+        if found is None:
+            found = self._limit_pks[limit] = frozenset(held(Vulnerability, "cve_id", sorted(limit), "pk").values())
+        return found
+
+    def _existing(self, batch: list[LedgerItem], limits: list[frozenset[str] | None]) -> dict[tuple[int, int], _Row]:
+        """The findings of these assets as plain rows, read without the ORM (a chunk holds hundreds of thousands);
+        of an asset with a limit, only the findings of its limit's CVEs."""
+        whole = [item.pk for item, limit in zip(batch, limits, strict=True) if limit is None]
+        found = self._rows(whole, None) if whole else {}
+        by_limit: dict[frozenset[str], list[int]] = {}
+        for item, limit in zip(batch, limits, strict=True):
+            if limit is not None:
+                by_limit.setdefault(limit, []).append(item.pk)
+        for limit, asset_pks in by_limit.items():
+            pks = self._pks(limit)
+            if len(pks) <= _FILTER_IN_SQL:
+                found.update(self._rows(asset_pks, sorted(pks)))
+            else:
+                found.update((k, r) for k, r in self._rows(asset_pks, None).items() if r.vulnerability_id in pks)
+        return found
+
     @staticmethod
-    def _existing(asset_pks: list[int]) -> dict[tuple[int, int], _Row]:
-        """The findings of these assets as plain rows, read without the ORM (a chunk holds hundreds of thousands)."""
+    def _rows(asset_pks: list[int], vulnerability_pks: list[int] | None) -> dict[tuple[int, int], _Row]:
         table = connection.ops.quote_name(Finding._meta.db_table)
         columns = ", ".join(connection.ops.quote_name(c) for c in _EXISTING)
-        marks = ", ".join(["%s"] * len(asset_pks))
+        where = f"asset_id IN ({', '.join(['%s'] * len(asset_pks))})"
+        params: list[int] = list(asset_pks)
+        if vulnerability_pks is not None:
+            if not vulnerability_pks:
+                return {}
+            where += f" AND vulnerability_id IN ({', '.join(['%s'] * len(vulnerability_pks))})"
+            params += vulnerability_pks
         found: dict[tuple[int, int], _Row] = {}
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {columns} FROM {table} WHERE asset_id IN ({marks})", asset_pks)  # noqa: S608
+            cursor.execute(f"SELECT {columns} FROM {table} WHERE {where}", params)  # noqa: S608
             for r in cursor.fetchall():
                 found[(r[1], r[2])] = _Row(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7], r[8], r[9], str(r[10]),
                                            r[11], r[12], r[13])
@@ -216,7 +252,6 @@ class FindingWriter:
             detection, priority = p.detection, p.priority
             values = (detection.tier, detection.source, detection.reason_code[:32], self._details[p.digest], True,
                       p.item.fingerprint, str(priority.level), priority.score)
-            self.detected += 1
             if row is None:
                 origin = self._origin((first_seen, changed_at), asset_times[p.item.pk], False)
                 self._count(origin)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +47,24 @@ def cve_signals(cve_ids: Sequence[str]) -> dict[str, CveSignals]:
                 "cve_id", "cvss", "advisory__publisher"):
             found[cve_id].cvss += _scores(cvss, publisher)
     return found
+
+
+def load_signals(book: dict[str, CveSignals], cve_ids: Iterable[str]) -> None:
+    """Add to `book` the signals of the CVEs it does not hold yet (an empty CveSignals when none is known)."""
+    missing = sorted({c for c in cve_ids if c not in book})
+    if missing:
+        found = cve_signals(missing)
+        for cve_id in missing:
+            book[cve_id] = found.get(cve_id) or CveSignals()
+
+
+def signal_key(signals: CveSignals) -> tuple[Any, ...]:
+    """Everything `prioritise` reads from the signals, as plain values (the CVE's part of a match state)."""
+    kev, epss, extra = signals.kev, signals.epss, signals.enrichment
+    return ((kev.ransomware, kev.date_added.isoformat()) if kev else None,
+            (epss.epss, epss.percentile) if epss else None,
+            (extra.ssvc_exploitation, extra.ssvc_automatable) if extra else None,
+            sorted((c.source, c.version, c.score) for c in signals.cvss))
 
 
 def prioritise(signals: CveSignals | None, *, internet_exposed: bool, remote_access: bool, patient_safety: str,

@@ -11,8 +11,15 @@ from mamori.vulns.models.catalogue import (
     Vulnerability,
 )
 from mamori.vulns.models.findings import MATCHER_FIELDS, Finding, FindingDetail
-from mamori.vulns.models.runs import FeedImport, MatchRun, ScheduledJob, WeeklyReport
+from mamori.vulns.models.runs import (
+    AssetMatchState,
+    CveMatchState,
+    FeedImport,
+    MatchRun,
+    ScheduledJob,
+    WeeklyReport,
+)
 
-__all__ = ["MATCHER_FIELDS", "CsafAdvisory", "CsafCve", "CveEnrichment", "EpssScore", "FeedImport", "Finding",
-           "FindingDetail", "JvnCve", "JvnEntry", "KevEntry", "MatchRun", "ScheduledJob", "Vulnerability",
-           "WeeklyReport"]
+__all__ = ["MATCHER_FIELDS", "AssetMatchState", "CsafAdvisory", "CsafCve", "CveEnrichment", "CveMatchState",
+           "EpssScore", "FeedImport", "Finding", "FindingDetail", "JvnCve", "JvnEntry", "KevEntry", "MatchRun",
+           "ScheduledJob", "Vulnerability", "WeeklyReport"]

@@ -50,6 +50,8 @@ class MatchRun(models.Model):
     finished = models.DateTimeField(_("finished"), null=True, blank=True)
     actor = models.CharField(_("run by"), max_length=150, blank=True)
     assets = models.PositiveIntegerField(_("assets matched"), default=0)
+    reevaluated = models.PositiveIntegerField(_("assets re-evaluated"), default=0)
+    changed_cves = models.PositiveIntegerField(_("CVEs changed since the last run"), default=0)
     records = models.PositiveIntegerField(_("records in the index"), default=0)
     findings = models.PositiveIntegerField(_("findings detected"), default=0)
     new = models.PositiveIntegerField(_("new findings"), default=0)
@@ -111,3 +113,34 @@ class ScheduledJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AssetMatchState(models.Model):
+    """What the last full match run read from one asset, as a digest: an asset whose digest is the same at the
+    next run is re-evaluated only against the CVEs whose records or signals changed (vulns.match_state)."""
+
+    asset = models.OneToOneField("ledger.Asset", on_delete=models.CASCADE, primary_key=True, related_name="+",
+                                 verbose_name=_("asset"))
+    state = models.CharField(_("state digest"), max_length=40)
+
+    class Meta:
+        verbose_name = _("asset match state")
+        verbose_name_plural = _("asset match states")
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} {self.state[:8]}"
+
+
+class CveMatchState(models.Model):
+    """What the last full match run knew of one CVE (record import stamps and every priority signal), as a
+    digest: a CVE whose digest changed is re-evaluated on every asset at the next run."""
+
+    cve_id = models.CharField(_("CVE"), max_length=32, primary_key=True)
+    state = models.CharField(_("state digest"), max_length=40)
+
+    class Meta:
+        verbose_name = _("CVE match state")
+        verbose_name_plural = _("CVE match states")
+
+    def __str__(self) -> str:
+        return f"{self.cve_id} {self.state[:8]}"
