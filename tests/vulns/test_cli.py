@@ -45,6 +45,11 @@ def test_vulns_match_json_puts_the_fortigate_first(data_dir: Path) -> None:
     cves = {(f["asset"], f["cve"]) for f in body["findings"]}
     assert ("VPN-00001", "CVE-2018-13379") in cves and ("VPN-00002", "CVE-2018-13379") not in cves
     assert body["run"]["assets"] > 900
+    # load-demo matched already: nothing changed since, so nothing was re-evaluated; --full re-evaluates all
+    assert (body["run"]["reevaluated"], body["run"]["changed_cves"]) == (0, 0)
+    full = json.loads(mamori(data_dir, "vulns", "match", "--json", "--full").stdout)["run"]
+    assert full["reevaluated"] == full["assets"] and (full["new"], full["gone"]) == (0, 0)
+    assert full["findings"] == body["run"]["findings"]
 
 
 def test_vulns_report_week_prints_japanese_markdown(data_dir: Path) -> None:

@@ -30,6 +30,8 @@ def add_commands(sub: Any) -> None:
     p = vulns_sub.add_parser("match", help="match the whole ledger against the catalogue")
     p.set_defaults(handler=cmd_vulns_match)
     p.add_argument("--json", action="store_true", help="print the open findings as JSON")
+    p.add_argument("--full", action="store_true",
+                   help="re-evaluate every asset against every CVE, not only what changed since the last run")
     p.add_argument("--user", help="run as this user (their permissions apply)")
     p = vulns_sub.add_parser("report", help="this week's report (Markdown)")
     p.set_defaults(handler=cmd_vulns_report)
@@ -89,7 +91,8 @@ def cmd_feeds_status(args: argparse.Namespace) -> int:
 
 
 def _print_run(run: Any) -> None:
-    print(f"Matched {run.assets:,} assets against {run.records:,} records in {run.duration:.1f} s: "
+    print(f"Matched {run.assets:,} assets against {run.records:,} records in {run.duration:.1f} s "
+          f"({run.reevaluated:,} assets re-evaluated, {run.changed_cves:,} CVEs changed since the last run): "
           f"{run.findings:,} findings, {run.new:,} new, {run.gone:,} no longer detected "
           f"{json.dumps(run.origins, ensure_ascii=False)}")
     for skipped in run.skipped:
@@ -110,14 +113,16 @@ def cmd_vulns_match(args: argparse.Namespace) -> int:
         return 2
     actor = actor_for(user)
     with acting_as(actor):
-        run = run_match(RunTrigger.CLI, actor.username)
+        run = run_match(RunTrigger.CLI, actor.username, full=args.full)
     findings = scoped(Finding, user).filter(status__in=OPEN_STATUSES, detected=True) \
         .select_related("asset", "vulnerability", "detail").order_by("-priority_score", "due_date")
     if args.json:
         rows = [{"asset": f.asset.key, "cve": f.vulnerability.cve_id, "priority": f.priority, "tier": f.tier,
                  "source": f.source, "status": f.status, "due": f.due_date.isoformat(),
                  "why": reasons_text(f.priority_reasons), "evidence": f.evidence} for f in findings]
-        print(json.dumps({"run": {"assets": run.assets, "findings": run.findings, "new": run.new, "gone": run.gone,
+        print(json.dumps({"run": {"assets": run.assets, "reevaluated": run.reevaluated,
+                                  "changed_cves": run.changed_cves, "findings": run.findings, "new": run.new,
+                                  "gone": run.gone,
                                   "origins": run.origins, "seconds": run.duration}, "findings": rows},
                          ensure_ascii=False, indent=1))
         return 0

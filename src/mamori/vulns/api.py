@@ -74,8 +74,8 @@ class FeedImportSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
 class MatchRunSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     class Meta:
         model = MatchRun
-        fields = ("id", "trigger", "started", "finished", "actor", "assets", "records", "findings", "new", "gone",
-                  "origins", "skipped", "duration")
+        fields = ("id", "trigger", "started", "finished", "actor", "assets", "reevaluated", "changed_cves", "records",
+                  "findings", "new", "gone", "origins", "skipped", "duration")
 
 
 class WeeklyReportSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]

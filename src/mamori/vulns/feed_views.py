@@ -74,10 +74,10 @@ class MatchRunView(PolicyRequiredMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         run = run_match(RunTrigger.MANUAL, current_actor().username)
-        messages.success(request, _("Matched {assets} assets in {seconds} s: {findings} findings, {new} new, "
-                                    "{gone} no longer detected.").format(assets=run.assets, seconds=run.duration,
-                                                                         findings=run.findings, new=run.new,
-                                                                         gone=run.gone))
+        messages.success(request, _("Matched {assets} assets in {seconds} s ({reevaluated} re-evaluated for what "
+                                    "changed): {findings} findings, {new} new, {gone} no longer detected.").format(
+            assets=run.assets, seconds=run.duration, reevaluated=run.reevaluated, findings=run.findings, new=run.new,
+            gone=run.gone))
         return redirect(request.POST.get("next") or "vulns:finding_list")
 
 
