@@ -12,6 +12,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.db.models import QuerySet
 
@@ -38,10 +39,12 @@ class LedgerItem:
     in_use: bool | None
 
 
-def _sbom_components(assets: list[Asset]) -> dict[int, list[tuple[str, str, str, str]]]:
-    """Per asset id: (supplier, name, version, cpe) of the components of its newest SBOM."""
+def _sbom_components(assets: list[int] | QuerySet[Asset]) -> dict[int, list[tuple[str, str, str, str]]]:
+    """Per asset id: (supplier, name, version, cpe) of the components of its newest SBOM (of asset ids, or of the
+    assets of a query: a subquery, however large the ledger)."""
+    wanted = assets if isinstance(assets, list) else assets.values("pk")
     newest: dict[int, int] = {}
-    for sbom_id, asset_id in AssetSbom.objects.filter(asset__in=assets).order_by("asset_id", "-created", "-id") \
+    for sbom_id, asset_id in AssetSbom.objects.filter(asset_id__in=wanted).order_by("asset_id", "-created", "-id") \
             .values_list("id", "asset_id"):
         newest.setdefault(asset_id, sbom_id)
     found: dict[int, list[tuple[str, str, str, str]]] = defaultdict(list)
@@ -52,7 +55,46 @@ def _sbom_components(assets: list[Asset]) -> dict[int, list[tuple[str, str, str,
     return found
 
 
-def fingerprint(asset: Asset, components: Iterable[tuple[str, str, str, str]] = ()) -> str:
+class AssetFacts(Protocol):
+    """What matching reads from an asset: a ledger Asset, or the plain row a match run reads."""
+
+    pk: int
+    key: str
+    category: str
+    manufacturer: str
+    model_name: str
+    name: str
+    os_name: str
+    os_version: str
+    cpes: list[str]
+    software: list[dict[str, str]]
+    internet_exposed: bool
+    patient_safety_impact: str
+    in_use: bool | None
+
+
+@dataclass(slots=True)
+class _AssetRow:
+    pk: int
+    key: str
+    category: str
+    manufacturer: str
+    model_name: str
+    name: str
+    os_name: str
+    os_version: str
+    cpes: list[str]
+    software: list[dict[str, str]]
+    internet_exposed: bool
+    patient_safety_impact: str
+    in_use: bool | None
+
+
+_ROW_FIELDS = ("pk", "key", "category", "manufacturer", "model_name", "name", "os_name", "os_version", "cpes",
+               "software", "internet_exposed", "patient_safety_impact", "in_use")
+
+
+def fingerprint(asset: AssetFacts, components: Iterable[tuple[str, str, str, str]] = ()) -> str:
     """A digest of everything matching reads from the asset: it changes when a version is updated."""
     state = [asset.manufacturer, asset.model_name, asset.os_name, asset.os_version, sorted(asset.cpes or []),
              sorted(json.dumps(s, sort_keys=True, ensure_ascii=False) for s in asset.software or []),
@@ -60,7 +102,7 @@ def fingerprint(asset: Asset, components: Iterable[tuple[str, str, str, str]] = 
     return hashlib.sha256(json.dumps(state, ensure_ascii=False).encode()).hexdigest()
 
 
-def _cpes(asset: Asset, components: list[tuple[str, str, str, str]]) -> tuple[str, ...]:
+def _cpes(asset: AssetFacts, components: list[tuple[str, str, str, str]]) -> tuple[str, ...]:
     found = [c for c in asset.cpes or [] if c]
     found += [s["cpe"] for s in asset.software or [] if s.get("cpe")]
     found += [cpe for _supplier, _name, _version, cpe in components if cpe]
@@ -76,7 +118,7 @@ def software_vendor(cpe: str, manufacturer: str) -> str:
     return manufacturer
 
 
-def _device(asset: Asset, components: list[tuple[str, str, str, str]]) -> Device:
+def _device(asset: AssetFacts, components: list[tuple[str, str, str, str]]) -> Device:
     names = tuple(n for n in dict.fromkeys((asset.model_name, asset.name, asset.os_name)) if n)
     software = [(software_vendor(s.get("cpe", ""), asset.manufacturer), s.get("name", ""), s.get("version", ""))
                 for s in asset.software or [] if s.get("name")]
@@ -88,11 +130,9 @@ def _device(asset: Asset, components: list[tuple[str, str, str, str]]) -> Device
 
 def ledger_items(assets: QuerySet[Asset]) -> tuple[list[LedgerItem], list[dict[str, str]]]:
     """The assets to match, and those that cannot be (with the reason), e.g. a malformed CPE."""
-    rows = list(assets.only("id", "key", "facility_id", "category", "manufacturer", "model_name", "name", "os_name",
-                            "os_version", "cpes", "software", "internet_exposed", "patient_safety_impact",
-                            "in_use", "created", "updated"))
-    components = _sbom_components(rows)
-    appliances = set(RemoteAccessPath.objects.filter(appliance__in=rows).values_list("appliance_id", flat=True))
+    rows = [_AssetRow(*values) for values in assets.values_list(*_ROW_FIELDS)]
+    components = _sbom_components(assets) if AssetSbom.objects.exists() else {}
+    appliances = set(RemoteAccessPath.objects.filter(appliance__in=assets).values_list("appliance_id", flat=True))
     items: list[LedgerItem] = []
     skipped: list[dict[str, str]] = []
     for asset in rows:
@@ -113,4 +153,4 @@ def ledger_items(assets: QuerySet[Asset]) -> tuple[list[LedgerItem], list[dict[s
 
 def current_fingerprint(asset: Asset) -> str:
     """The asset's fingerprint now (the workflow compares it with the one at detection)."""
-    return fingerprint(asset, _sbom_components([asset]).get(asset.pk, []))
+    return fingerprint(asset, _sbom_components([asset.pk]).get(asset.pk, []))

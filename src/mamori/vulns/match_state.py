@@ -60,11 +60,12 @@ def detected_cves(items: Iterable[LedgerItem], indexes: Indexes) -> set[str]:
     return found
 
 
-def _detected_vulnerabilities() -> dict[int, str]:
-    """The catalogue rows (pk → CVE id) that some finding is detected for now."""
+def _held_vulnerabilities() -> dict[int, str]:
+    """The catalogue rows (pk → CVE id) that some finding is held for (detected or not: read from the index on
+    vulnerability_id alone, 30 times faster than with the condition on a ledger with millions of findings)."""
     finding = connection.ops.quote_name(Finding._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT DISTINCT vulnerability_id FROM {finding} WHERE detected")  # noqa: S608
+        cursor.execute(f"SELECT DISTINCT vulnerability_id FROM {finding}")  # noqa: S608
         pks = [row[0] for row in cursor.fetchall()]
     found: dict[int, str] = {}
     for part in chunks(pks):
@@ -111,8 +112,8 @@ class MatchPlan:
 def plan_run(items: list[LedgerItem], indexes: Indexes, signals: dict[str, CveSignals], *,
              everything: bool = False) -> MatchPlan:
     """Compare the ledger and the catalogue with the digests of the last full run (fills `signals` on the way)."""
-    detected = _detected_vulnerabilities()
-    cve_ids = detected_cves(items, indexes) | set(detected.values())
+    held_rows = _held_vulnerabilities()
+    cve_ids = detected_cves(items, indexes) | set(held_rows.values())
     load_signals(signals, cve_ids)
     stamps: dict[str, tuple[object, object]] = held(Vulnerability, "cve_id", sorted(cve_ids), "first_seen",
                                                     "changed_at")
@@ -124,7 +125,7 @@ def plan_run(items: list[LedgerItem], indexes: Indexes, signals: dict[str, CveSi
     stored_assets = dict(AssetMatchState.objects.values_list("asset_id", "state"))
     changed_cves = frozenset(c for c, state in cve_states.items() if stored_cves.get(c) != state)
     changed_assets = frozenset(pk for pk, state in asset_states.items() if stored_assets.get(pk) != state)
-    by_cve = {cve_id: pk for pk, cve_id in detected.items()}
+    by_cve = {cve_id: pk for pk, cve_id in held_rows.items()}
     holding = _holding(sorted(by_cve[c] for c in changed_cves if c in by_cve))
     return MatchPlan(False, changed_cves, changed_assets, frozenset(holding), asset_states, cve_states)
 

@@ -13,13 +13,13 @@ from mamori.vulns.imports.bulk import chunks
 from mamori.vulns.models import CsafCve, CveEnrichment, EpssScore, JvnCve, KevEntry, Vulnerability
 
 
-@dataclass
+@dataclass(slots=True)
 class CveSignals:
-    """What the catalogue says of one CVE, from every source."""
+    """What the catalogue says of one CVE, from every source, as plain values."""
 
-    kev: KevEntry | None = None
-    epss: EpssScore | None = None
-    enrichment: CveEnrichment | None = None
+    kev: tuple[bool, dt.date] | None = None  # (known ransomware use, date added)
+    epss: tuple[float, float | None] | None = None  # (score, percentile)
+    ssvc: tuple[str, str] | None = None  # (exploitation, automatable)
     cvss: list[CvssInput] = field(default_factory=list)
 
 
@@ -32,13 +32,16 @@ def cve_signals(cve_ids: Sequence[str]) -> dict[str, CveSignals]:
     """Per CVE id: KEV, EPSS, SSVC and the CVSS scores of NVD, the CNA, CISA-ADP, JVN and CSAF publishers."""
     found: dict[str, CveSignals] = defaultdict(CveSignals)
     for part in chunks(list(cve_ids)):
-        for kev in KevEntry.objects.filter(cve_id__in=part):
-            found[kev.cve_id].kev = kev
-        for epss in EpssScore.objects.filter(cve_id__in=part):
-            found[epss.cve_id].epss = epss
-        for extra in CveEnrichment.objects.filter(cve_id__in=part):
-            found[extra.cve_id].enrichment = extra
-            found[extra.cve_id].cvss += _scores(extra.cvss, "CVE")
+        for cve_id, ransomware, added in KevEntry.objects.filter(cve_id__in=part).values_list(
+                "cve_id", "ransomware", "date_added"):
+            found[cve_id].kev = (ransomware, added)
+        for cve_id, epss, percentile in EpssScore.objects.filter(cve_id__in=part).values_list(
+                "cve_id", "epss", "percentile"):
+            found[cve_id].epss = (epss, percentile)
+        for cve_id, exploitation, automatable, cvss in CveEnrichment.objects.filter(cve_id__in=part).values_list(
+                "cve_id", "ssvc_exploitation", "ssvc_automatable", "cvss"):
+            found[cve_id].ssvc = (exploitation, automatable)
+            found[cve_id].cvss += _scores(cvss, "CVE")
         for cve_id, cvss in Vulnerability.objects.filter(cve_id__in=part).values_list("cve_id", "cvss"):
             found[cve_id].cvss += _scores(cvss, "NVD")
         for cve_id, cvss in JvnCve.objects.filter(cve_id__in=part).values_list("cve_id", "entry__cvss"):
@@ -60,23 +63,17 @@ def load_signals(book: dict[str, CveSignals], cve_ids: Iterable[str]) -> None:
 
 def signal_key(signals: CveSignals) -> tuple[Any, ...]:
     """Everything `prioritise` reads from the signals, as plain values (the CVE's part of a match state)."""
-    kev, epss, extra = signals.kev, signals.epss, signals.enrichment
-    return ((kev.ransomware, kev.date_added.isoformat()) if kev else None,
-            (epss.epss, epss.percentile) if epss else None,
-            (extra.ssvc_exploitation, extra.ssvc_automatable) if extra else None,
-            sorted((c.source, c.version, c.score) for c in signals.cvss))
+    kev = (signals.kev[0], signals.kev[1].isoformat()) if signals.kev else None
+    return kev, signals.epss, signals.ssvc, sorted((c.source, c.version, c.score) for c in signals.cvss)
 
 
 def prioritise(signals: CveSignals | None, *, internet_exposed: bool, remote_access: bool, patient_safety: str,
                confirmed: bool, in_use: bool | None) -> Priority:
     s = signals or CveSignals()
-    ssvc = s.enrichment
     return assess(Signals(
-        kev=s.kev is not None, kev_ransomware=bool(s.kev and s.kev.ransomware),
-        kev_date_added=s.kev.date_added if s.kev else None,
-        ssvc_exploitation=ssvc.ssvc_exploitation if ssvc else "",
-        ssvc_automatable=ssvc.ssvc_automatable if ssvc else "",
-        epss=s.epss.epss if s.epss else None, epss_percentile=s.epss.percentile if s.epss else None,
+        kev=s.kev is not None, kev_ransomware=bool(s.kev and s.kev[0]), kev_date_added=s.kev[1] if s.kev else None,
+        ssvc_exploitation=s.ssvc[0] if s.ssvc else "", ssvc_automatable=s.ssvc[1] if s.ssvc else "",
+        epss=s.epss[0] if s.epss else None, epss_percentile=s.epss[1] if s.epss else None,
         cvss=tuple(s.cvss), internet_exposed=internet_exposed, remote_access=remote_access,
         patient_safety=patient_safety, confirmed=confirmed, in_use=in_use))
 
