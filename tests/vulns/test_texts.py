@@ -39,3 +39,18 @@ def test_an_unknown_code_or_missing_value_never_breaks_a_page() -> None:
     assert reason_text("no_such_code", {}) == "no_such_code"
     with translation.override("en"):
         assert reason_text("in_range", {"version": "1"}) == "version {version} is within {bounds}"
+
+
+def test_the_engines_words_inside_values_are_translated_and_data_is_not() -> None:
+    platform = {"platforms": "cpe:2.3:h:a:b:*, cpe:2.3:h:a:c:* and 2 more", "kind": "hardware or operating system"}
+    csaf = {"relation": "installed on", "platform": "Windows 10"}
+    with translation.override("ja"):
+        text = reason_text("platform_unknown", platform)
+        assert "ハードウェアまたはオペレーティングシステム" in text and "他2件" in text
+        assert "cpe:2.3:h:a:b:*" in text and "hardware" not in text
+        assert "installed on" not in reason_text("csaf_platform", csaf) and "Windows 10" in reason_text(
+            "csaf_platform", csaf)
+        assert "一覧の3版" in reason_text("version_unknown", {"wanted": "3 listed versions"})
+        assert reason_text("version_unknown", {"wanted": ">= 2.0"}).endswith(">= 2.0")  # data stays as it is
+    with translation.override("en"):
+        assert "hardware or operating system CPE" in reason_text("platform_unknown", platform)
