@@ -23,7 +23,7 @@ from mamori.engines.vulns.priority import Priority
 from mamori.ledger.models import Asset
 from mamori.vulns.choices import FindingOrigin, FindingStatus, MatchTier
 from mamori.vulns.evidence import evidence_rows
-from mamori.vulns.imports.bulk import chunks, held, raw_insert
+from mamori.vulns.imports.bulk import chunks, held, raw_insert, raw_update
 from mamori.vulns.inventory import LedgerItem
 from mamori.vulns.models import Finding, FindingDetail, MatchRun, Vulnerability
 from mamori.vulns.priorities import CveSignals, load_signals, prioritise, reason_rows
@@ -244,7 +244,8 @@ class FindingWriter:
     def _store(self, pending: list[_Pending], vulns: dict[str, tuple[int, dt.datetime, dt.datetime]],
                asset_times: dict[int, tuple[dt.datetime, dt.datetime]], existing: dict[tuple[int, int], _Row]) -> None:
         new: list[tuple[Any, ...]] = []
-        changed, reopened = [], []
+        changed: list[tuple[Any, ...]] = []  # the values of _MATCHED, then the pk
+        reopened = []
         seen: set[int] = set()
         for p in pending:
             vuln_pk, first_seen, changed_at = vulns[p.cve_id]
@@ -267,21 +268,20 @@ class FindingWriter:
             before = (row.tier, row.source, row.reason_code, row.detail_id, row.detected, row.detected_fingerprint,
                       row.priority_score, row.due_date, row.origin)
             after = (*values[:6], priority.score, due.isoformat(), origin)  # the level follows from the score
-            if row.status != FindingStatus.PATCHED and before == after:
-                continue  # unchanged: nothing is written (a detected finding was seen by the newest run)
+            if row.status != FindingStatus.PATCHED:
+                if before != after:  # unchanged: nothing is written (a detected finding was seen by the newest run)
+                    changed.append((*values, due, origin, self.now, self.run.pk, row.pk))
+                continue
             finding = Finding(pk=row.pk, origin=origin, due_date=due, last_seen=self.now, last_run=self.run,
                               **dict(zip(_VALUE_FIELDS, values, strict=True)))
-            if row.status == FindingStatus.PATCHED:
-                finding.status = FindingStatus.OPEN
-                finding.status_reason = "still detected after the recorded patch (the ledger's version still matches)"
-                finding.status_changed_at, finding.status_changed_by = self.now, "mamori"
-                reopened.append(finding)
-            else:
-                changed.append(finding)
+            finding.status = FindingStatus.OPEN  # a recorded patch that did not fix it
+            finding.status_reason = "still detected after the recorded patch (the ledger's version still matches)"
+            finding.status_changed_at, finding.status_changed_by = self.now, "mamori"
+            reopened.append(finding)
         if new:
             raw_insert(Finding, _NEW, new)
         self.created += len(new)
-        Finding.objects.bulk_update(changed, _MATCHED, batch_size=500)
+        raw_update(Finding, _MATCHED, changed)
         Finding.objects.bulk_update(reopened, [*_MATCHED, *_STATUS], batch_size=500)
         for finding in reopened:
             record("finding_reopened", object_type="vulns.finding", object_id=str(finding.pk),

@@ -151,6 +151,11 @@ def ledger_items(assets: QuerySet[Asset]) -> tuple[list[LedgerItem], list[dict[s
     return items, skipped
 
 
+def ledger_products(items: Iterable[LedgerItem]) -> set[tuple[str, str]]:
+    """The (vendor, product) keys of every CPE of these assets (the index needs only the records naming them)."""
+    return {cpe.key for item in items for cpe, _text in asset_cpes(item.engine)}
+
+
 def current_fingerprint(asset: Asset) -> str:
     """The asset's fingerprint now (the workflow compares it with the one at detection)."""
     return fingerprint(asset, _sbom_components([asset.pk]).get(asset.pk, []))

@@ -26,7 +26,7 @@ from mamori.vulns.choices import MatchTier, RunTrigger
 from mamori.vulns.evidence import name_tier
 from mamori.vulns.finding_writer import FindingWriter
 from mamori.vulns.indexes import Indexes, build_indexes
-from mamori.vulns.inventory import LedgerItem, ledger_items
+from mamori.vulns.inventory import LedgerItem, ledger_items, ledger_products
 from mamori.vulns.match_state import MatchPlan, plan_run, store_states
 from mamori.vulns.models import CsafAdvisory, Finding, MatchRun
 from mamori.vulns.priorities import CveSignals
@@ -114,9 +114,9 @@ def run_match(trigger: str = RunTrigger.MANUAL, actor: str = "", assets: QuerySe
     now = timezone.now()
     previous = MatchRun.objects.filter(finished__isnull=False).order_by("-started").first()
     run = MatchRun.objects.create(trigger=trigger, started=now, actor=actor[:150])
-    indexes = indexes or build_indexes()
     scope = (assets if assets is not None else Asset.objects.all()).exclude(in_use=False)
     items, skipped = ledger_items(scope)
+    indexes = indexes or build_indexes(ledger_products(items))
     publishers = dict(CsafAdvisory.objects.values_list("tracking_id", "publisher"))
     signals: dict[str, CveSignals] = {}
     whole = assets is None

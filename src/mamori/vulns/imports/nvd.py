@@ -15,7 +15,7 @@ MAX_REFERENCES = 20
 # Reference tags worth keeping first: what a hospital acts on.
 _USEFUL_TAGS = ("Vendor Advisory", "Patch", "Mitigation", "US Government Resource", "Third Party Advisory")
 NVD_FIELDS = ("published", "last_modified", "nvd_status", "description", "cvss", "cvss_max", "cwes", "references",
-              "configurations", "in_nvd", "changed_at")
+              "configurations", "products", "in_nvd", "changed_at")
 
 
 def _references(record: CveRecord) -> list[dict[str, Any]]:
@@ -37,7 +37,13 @@ def _row(record: CveRecord, first_seen: dt.datetime, now: dt.datetime) -> tuple[
     return (record.cve_id, first_seen, record.published, record.last_modified, record.status[:32],
             record.description, _cvss(record), max((s.base_score for s in record.cvss), default=None),
             list(record.cwes), _references(record),
-            pack(record.configurations) if record.configurations else None, True, now)
+            pack(record.configurations) if record.configurations else None, products_text(record), True, now)
+
+
+def products_text(record: CveRecord) -> str:
+    """The (vendor, product) pairs of the record's configurations, one "vendor<TAB>product" per line."""
+    return "\n".join(dict.fromkeys(f"{m.cpe.vendor}\t{m.cpe.product}" for c in record.configurations
+                                   for n in c.nodes for m in n.cpe_match))
 
 
 def store_nvd(records: Sequence[CveRecord], now: dt.datetime) -> StoreResult:

@@ -42,6 +42,9 @@ class Vulnerability(CatalogueModel):
     references = models.JSONField(_("references"), default=list, blank=True)
     # zlib-compressed msgpack of the engine's configurations (engines.vulns.records.Configuration)
     configurations = models.BinaryField(_("configurations"), null=True, blank=True, editable=False)
+    # "vendor<TAB>product" per line, of every cpeMatch in the configurations: a match run indexes only the
+    # records that name a product of the ledger (empty on rows imported before this column: always indexed)
+    products = models.TextField(_("products named"), blank=True, default="", editable=False)
     in_nvd = models.BooleanField(_("in NVD"), default=False)
     first_seen = models.DateTimeField(_("first imported"))
     changed_at = models.DateTimeField(_("record changed"),
