@@ -3,16 +3,18 @@ as re-evaluating everything (checked by a `full=True` run that must then find no
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from mamori.ledger.models import Asset
 from mamori.tenancy.models import Facility
 from mamori.vulns import match_state
 from mamori.vulns.matching import run_match
-from mamori.vulns.models import AssetMatchState, CveMatchState, Finding, MatchRun
+from mamori.vulns.models import AssetMatchState, CveMatchState, Finding, MatchRun, Vulnerability
 from tests.vulns.conftest import case_asset, feed, imported
 
 pytestmark = pytest.mark.django_db
@@ -169,3 +171,14 @@ def test_the_run_says_what_it_reevaluated_in_the_audit_trail(ledger: dict[str, A
     entry = AuditEntry.objects.filter(action="vulns_match").latest("id")
     assert entry.changes["reevaluated"] == run.reevaluated == 0
     assert MatchRun.objects.count() == 2
+
+
+def test_a_record_changed_while_a_run_reads_is_reevaluated_by_the_next(ledger: dict[str, Asset]) -> None:
+    """An import that commits during a run (PostgreSQL) may have changed a record after the index was built."""
+    later = timezone.now() + dt.timedelta(minutes=5)
+    Vulnerability.objects.filter(cve_id="CVE-2018-13379").update(changed_at=later)
+    first = run_match()
+    assert first.changed_cves == 1
+    assert CveMatchState.objects.get(cve_id="CVE-2018-13379").state == "-"
+    second = run_match()
+    assert second.changed_cves == 1 and second.reevaluated == 1  # VPN-60 holds it

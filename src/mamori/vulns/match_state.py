@@ -18,6 +18,7 @@ next run re-evaluates everything.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from mamori.vulns.priorities import CveSignals, load_signals, signal_key
 __all__ = ["MATCH_STATE_VERSION", "MatchPlan", "asset_state", "plan_run", "store_states"]
 
 MATCH_STATE_VERSION = "1"
+_UNSETTLED = "-"  # never a digest: the CVE counts as changed at the next run
 _ENCODE = msgspec.msgpack.Encoder()
 
 
@@ -109,21 +111,28 @@ class MatchPlan:
         return self.limit(item) is None or found or item.pk in self.holding
 
 
-def plan_run(items: list[LedgerItem], indexes: Indexes, signals: dict[str, CveSignals], *,
+def plan_run(items: list[LedgerItem], indexes: Indexes, signals: dict[str, CveSignals], started: dt.datetime, *,
              everything: bool = False) -> MatchPlan:
-    """Compare the ledger and the catalogue with the digests of the last full run (fills `signals` on the way)."""
+    """Compare the ledger and the catalogue with the digests of the last full run (fills `signals` on the way).
+
+    A record that an import changed after the run `started` (PostgreSQL lets an import commit while a run reads)
+    may be older in the index than in the catalogue: its digest is not kept, so the next run re-evaluates it."""
     held_rows = _held_vulnerabilities()
     cve_ids = detected_cves(items, indexes) | set(held_rows.values())
     load_signals(signals, cve_ids)
-    stamps: dict[str, tuple[object, object]] = held(Vulnerability, "cve_id", sorted(cve_ids), "first_seen",
+    stamps: dict[str, tuple[dt.datetime, dt.datetime]] = held(Vulnerability, "cve_id", sorted(cve_ids), "first_seen",
                                                     "changed_at")
     cve_states = {c: _digest((MATCH_STATE_VERSION, str(stamps.get(c)), signal_key(signals[c]))) for c in cve_ids}
+    for cve_id, (_first_seen, changed_at) in stamps.items():
+        if changed_at >= started:
+            cve_states[cve_id] = _UNSETTLED
     asset_states = {item.pk: asset_state(item) for item in items}
     if everything:
         return MatchPlan(True, frozenset(cve_ids), frozenset(asset_states), frozenset(), asset_states, cve_states)
     stored_cves = dict(CveMatchState.objects.values_list("cve_id", "state"))
     stored_assets = dict(AssetMatchState.objects.values_list("asset_id", "state"))
-    changed_cves = frozenset(c for c, state in cve_states.items() if stored_cves.get(c) != state)
+    changed_cves = frozenset(c for c, state in cve_states.items()
+                             if state == _UNSETTLED or stored_cves.get(c) != state)
     changed_assets = frozenset(pk for pk, state in asset_states.items() if stored_assets.get(pk) != state)
     by_cve = {cve_id: pk for pk, cve_id in held_rows.items()}
     holding = _holding(sorted(by_cve[c] for c in changed_cves if c in by_cve))

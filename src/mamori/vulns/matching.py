@@ -120,7 +120,7 @@ def run_match(trigger: str = RunTrigger.MANUAL, actor: str = "", assets: QuerySe
     publishers = dict(CsafAdvisory.objects.values_list("tracking_id", "publisher"))
     signals: dict[str, CveSignals] = {}
     whole = assets is None
-    plan = plan_run(items, indexes, signals, everything=full) if whole else MatchPlan.all_of(items)
+    plan = plan_run(items, indexes, signals, now, everything=full) if whole else MatchPlan.all_of(items)
     writer = FindingWriter(run, previous, now, publishers, signals)
     writer.expire_acceptances()
     for batch, found, limits in _batches(items, indexes, publishers, plan):
