@@ -24,17 +24,29 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import msgspec
-from django.db import connection
+from django.db import connection, models
 
-from mamori.vulns.imports.bulk import chunks, held, raw_upsert
+from mamori.vulns.imports.bulk import chunks, raw_upsert
 from mamori.vulns.indexes import Indexes
 from mamori.vulns.inventory import LedgerItem
-from mamori.vulns.models import AssetMatchState, CveMatchState, Finding, Vulnerability
-from mamori.vulns.priorities import CveSignals, load_signals, signal_key
+from mamori.vulns.models import (
+    AssetMatchState,
+    CsafAdvisory,
+    CsafCve,
+    CveEnrichment,
+    CveMatchState,
+    EpssScore,
+    Finding,
+    JvnCve,
+    JvnEntry,
+    KevEntry,
+    Vulnerability,
+)
 
 __all__ = ["MATCH_STATE_VERSION", "MatchPlan", "asset_state", "plan_run", "store_states"]
 
 MATCH_STATE_VERSION = "1"
+_HOLDING_QUERY_LIMIT = 2000
 _UNSETTLED = "-"  # never a digest: the CVE counts as changed at the next run
 _ENCODE = msgspec.msgpack.Encoder()
 
@@ -111,20 +123,57 @@ class MatchPlan:
         return self.limit(item) is None or found or item.pk in self.holding
 
 
-def plan_run(items: list[LedgerItem], indexes: Indexes, signals: dict[str, CveSignals], started: dt.datetime, *,
-             everything: bool = False) -> MatchPlan:
-    """Compare the ledger and the catalogue with the digests of the last full run (fills `signals` on the way).
+def _table(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _aware(value: object) -> dt.datetime:
+    """A datetime as a raw query gives it (SQLite: text in UTC without an offset)."""
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _signal_rows(cve_ids: list[str]) -> tuple[dict[str, list[tuple[str, ...]]], dict[str, dt.datetime]]:
+    """Per CVE, the raw stored values its findings' priority and evidence read (JSON left undecoded: only
+    compared), and when an import last changed its record. Plain SQL: Django's row converters cost seconds."""
+    # Table names come from the models' _meta, never from input; the CVE ids are parameters.
+    queries = (
+        f"SELECT cve_id, first_seen, changed_at, cvss FROM {_table(Vulnerability)} WHERE cve_id IN ({{}})",  # noqa: S608
+        f"SELECT cve_id, ransomware, date_added FROM {_table(KevEntry)} WHERE cve_id IN ({{}})",  # noqa: S608
+        f"SELECT cve_id, epss, percentile FROM {_table(EpssScore)} WHERE cve_id IN ({{}})",  # noqa: S608
+        f"SELECT cve_id, ssvc_exploitation, ssvc_automatable, cvss FROM {_table(CveEnrichment)} "  # noqa: S608
+        f"WHERE cve_id IN ({{}})",
+        f"SELECT c.cve_id, e.cvss FROM {_table(JvnCve)} c JOIN {_table(JvnEntry)} e ON e.id = c.entry_id "  # noqa: S608
+        f"WHERE c.cve_id IN ({{}})",
+        f"SELECT c.cve_id, c.cvss, a.publisher FROM {_table(CsafCve)} c JOIN {_table(CsafAdvisory)} a "  # noqa: S608
+        f"ON a.id = c.advisory_id WHERE c.cve_id IN ({{}})",
+    )
+    rows: dict[str, list[tuple[str, ...]]] = {c: [] for c in cve_ids}
+    changed: dict[str, dt.datetime] = {}
+    with connection.cursor() as cursor:
+        for part in chunks(cve_ids):
+            marks = ", ".join(["%s"] * len(part))
+            for number, query in enumerate(queries):
+                cursor.execute(query.format(marks), list(part))  # table names from _meta, values as parameters
+                for row in cursor.fetchall():
+                    rows[row[0]].append((str(number), *(str(v) for v in row[1:])))
+                    if number == 0:
+                        changed[row[0]] = _aware(row[2])
+    return rows, changed
+
+
+def plan_run(items: list[LedgerItem], indexes: Indexes, started: dt.datetime, *, everything: bool = False
+             ) -> MatchPlan:
+    """Compare the ledger and the catalogue with the digests of the last full run.
 
     A record that an import changed after the run `started` (PostgreSQL lets an import commit while a run reads)
     may be older in the index than in the catalogue: its digest is not kept, so the next run re-evaluates it."""
     held_rows = _held_vulnerabilities()
     cve_ids = detected_cves(items, indexes) | set(held_rows.values())
-    load_signals(signals, cve_ids)
-    stamps: dict[str, tuple[dt.datetime, dt.datetime]] = held(Vulnerability, "cve_id", sorted(cve_ids), "first_seen",
-                                                    "changed_at")
-    cve_states = {c: _digest((MATCH_STATE_VERSION, str(stamps.get(c)), signal_key(signals[c]))) for c in cve_ids}
-    for cve_id, (_first_seen, changed_at) in stamps.items():
-        if changed_at >= started:
+    rows, changed_at = _signal_rows(sorted(cve_ids))
+    cve_states = {c: _digest((MATCH_STATE_VERSION, sorted(r))) for c, r in rows.items()}
+    for cve_id, when in changed_at.items():
+        if when >= started:
             cve_states[cve_id] = _UNSETTLED
     asset_states = {item.pk: asset_state(item) for item in items}
     if everything:
@@ -135,7 +184,10 @@ def plan_run(items: list[LedgerItem], indexes: Indexes, signals: dict[str, CveSi
                              if state == _UNSETTLED or stored_cves.get(c) != state)
     changed_assets = frozenset(pk for pk, state in asset_states.items() if stored_assets.get(pk) != state)
     by_cve = {cve_id: pk for pk, cve_id in held_rows.items()}
-    holding = _holding(sorted(by_cve[c] for c in changed_cves if c in by_cve))
+    changed_pks = sorted(by_cve[c] for c in changed_cves if c in by_cve)
+    # Past a few thousand changed CVEs (new EPSS scores move them all) asking which assets hold them costs more
+    # than assuming every asset does: an asset without any of them is only matched once more.
+    holding = _holding(changed_pks) if len(changed_pks) <= _HOLDING_QUERY_LIMIT else set(asset_states)
     return MatchPlan(False, changed_cves, changed_assets, frozenset(holding), asset_states, cve_states)
 
 

@@ -29,7 +29,6 @@ from mamori.vulns.indexes import Indexes, build_indexes
 from mamori.vulns.inventory import LedgerItem, ledger_items, ledger_products
 from mamori.vulns.match_state import MatchPlan, plan_run, store_states
 from mamori.vulns.models import CsafAdvisory, Finding, MatchRun
-from mamori.vulns.priorities import CveSignals
 
 __all__ = ["Detection", "detect", "run_match"]
 
@@ -118,10 +117,9 @@ def run_match(trigger: str = RunTrigger.MANUAL, actor: str = "", assets: QuerySe
     items, skipped = ledger_items(scope)
     indexes = indexes or build_indexes(ledger_products(items))
     publishers = dict(CsafAdvisory.objects.values_list("tracking_id", "publisher"))
-    signals: dict[str, CveSignals] = {}
     whole = assets is None
-    plan = plan_run(items, indexes, signals, now, everything=full) if whole else MatchPlan.all_of(items)
-    writer = FindingWriter(run, previous, now, publishers, signals)
+    plan = plan_run(items, indexes, now, everything=full) if whole else MatchPlan.all_of(items)
+    writer = FindingWriter(run, previous, now, publishers)
     writer.expire_acceptances()
     for batch, found, limits in _batches(items, indexes, publishers, plan):
         writer.write(batch, found, limits)

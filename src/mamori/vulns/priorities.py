@@ -61,12 +61,6 @@ def load_signals(book: dict[str, CveSignals], cve_ids: Iterable[str]) -> None:
             book[cve_id] = found.get(cve_id) or CveSignals()
 
 
-def signal_key(signals: CveSignals) -> tuple[Any, ...]:
-    """Everything `prioritise` reads from the signals, as plain values (the CVE's part of a match state)."""
-    kev = (signals.kev[0], signals.kev[1].isoformat()) if signals.kev else None
-    return kev, signals.epss, signals.ssvc, sorted((c.source, c.version, c.score) for c in signals.cvss)
-
-
 def prioritise(signals: CveSignals | None, *, internet_exposed: bool, remote_access: bool, patient_safety: str,
                confirmed: bool, in_use: bool | None) -> Priority:
     s = signals or CveSignals()

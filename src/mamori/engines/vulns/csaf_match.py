@@ -241,6 +241,7 @@ class CsafIndex:
         self._investigating = include_under_investigation
         self._known: dict[str, _Known] = {}
         self._anchors: dict[tuple[str, str], list[_Entry]] | None = None
+        self._vendors: frozenset[str] = frozenset()  # the vendor keys of the anchors
         self._cache: dict[tuple[object, ...], tuple[NameMatch, ...]] = {}
         self._units: dict[tuple[str, str, str], tuple[tuple[Group, Candidate], ...]] = {}
 
@@ -303,6 +304,7 @@ class CsafIndex:
                         for anchor in dict.fromkeys(a for f in entry.forms for a in _anchors(f)):
                             anchors.setdefault((key, anchor), []).append(entry)
             self._anchors = anchors
+            self._vendors = frozenset(key for key, _anchor in anchors)
         return self._anchors
 
     def _candidates(self, keys: frozenset[str], name: DeviceName) -> dict[int, _Entry]:
@@ -329,6 +331,9 @@ class CsafIndex:
         keys = vendor_keys(manufacturer)
         if not keys or not name_text.strip():
             return ()
+        self._anchor_index()
+        if keys.isdisjoint(self._vendors):
+            return ()  # no advisory names this vendor: the name need not be read (most of a hospital's PCs)
         name = device_name(name_text, keys, manufacturer)
         into: list[tuple[Group, Candidate]] = []
         for entry in self._candidates(keys, name).values():
