@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from mamori.cli.backup import add_commands as add_backup_commands
 from mamori.cli.ledger import (
     cmd_discover_import_nmap,
     cmd_ledger_attach_sbom,
@@ -113,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", help="run as this user (their permissions apply)")
 
     add_vuln_commands(sub)
+    add_backup_commands(sub)
 
     token = add("token", lambda a: 2, "API tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True)

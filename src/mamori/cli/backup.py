@@ -1,0 +1,95 @@
+"""Backup commands: `mamori backup verify` judges a restic or borg repository's snapshots (no database needed)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_commands", "cmd_backup_verify"]
+
+
+def add_commands(sub: Any) -> None:
+    """Register `backup` on the top-level subparsers."""
+    backup = sub.add_parser("backup", help="backup assurance", description="backup assurance")
+    backup.set_defaults(handler=lambda a: 2)
+    backup_sub = backup.add_subparsers(dest="backup_command", required=True)
+    p = backup_sub.add_parser(
+        "verify", help="judge every snapshot Clean / Suspicious / Encrypted and name the last clean one",
+        description="Exit status: 0 the newest snapshot is clean and the check passed; 1 a snapshot is suspected "
+                    "or the check failed; 2 the repository could not be read.")
+    p.set_defaults(handler=cmd_backup_verify)
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--restic", metavar="REPO", help="a restic repository (path or URL)")
+    where.add_argument("--borg", metavar="REPO", help="a borg repository (path or ssh://…)")
+    secret = p.add_mutually_exclusive_group(required=True)
+    secret.add_argument("--password-file", type=Path, help="file holding the repository password")
+    secret.add_argument("--password-env", metavar="VAR", help="environment variable holding the password")
+    p.add_argument("--sample", type=int, default=None, help="files restored and checked per snapshot (300)")
+    p.add_argument("--no-check", action="store_true", help="skip the repository's own integrity check")
+    p.add_argument("--read-data", action="store_true", help="let the integrity check read all data (slow)")
+    p.add_argument("--json", action="store_true")
+
+
+def _report_json(report: Any) -> dict[str, Any]:
+    last = report.last_clean
+    return {
+        "tool": report.tool, "ok": report.ok, "seconds": round(report.seconds, 1), "sample_size": report.sample_size,
+        "detection_1_percent": round(report.detection(0.01), 4),
+        "last_clean": {"id": last.id, "short_id": last.short_id, "time": last.time.isoformat()} if last else None,
+        "check": {"ok": report.check.ok, "exit_code": report.check.exit_code, "messages": list(report.check.messages)}
+        if report.check else None,
+        "snapshots": [{
+            "id": s.snapshot.id, "short_id": s.snapshot.short_id, "time": s.snapshot.time.isoformat(),
+            "state": str(s.verdict.state), "files": s.files, "sampled": s.verdict.sampled,
+            "added": len(s.diff.added), "modified": len(s.diff.modified), "removed": len(s.diff.removed),
+            "reasons": [{"code": r.code, "state": str(r.state), "count": r.count, "examples": list(r.examples),
+                         "text": r.text} for r in s.verdict.reasons],
+        } for s in report.snapshots],
+    }
+
+
+def _print_report(report: Any) -> None:
+    for s in report.snapshots:
+        print(f"{s.snapshot.time:%Y-%m-%d %H:%M} {s.snapshot.short_id} {s.verdict.state.upper():10} "
+              f"{s.files:,} files, {s.verdict.sampled} sampled")
+        for reason in s.verdict.reasons:
+            print(f"    - {reason.text}")
+    if report.check is not None:
+        print(f"integrity check: {'ok' if report.check.ok else 'FAILED'}")
+        for message in report.check.messages[:20]:
+            print(f"    {message}")
+    last = report.last_clean
+    print(f"last clean snapshot: {last.id} ({last.time:%Y-%m-%d %H:%M})" if last else "last clean snapshot: none")
+    print(f"a sample of {report.sample_size} finds 1% of files encrypted with probability "
+          f"{report.detection(0.01):.0%}")
+
+
+def cmd_backup_verify(args: argparse.Namespace) -> int:
+    from mamori.engines.backup.listing import BackupToolError
+    from mamori.engines.backup.verify import DEFAULT_SAMPLE, BackupRepository, verify_repository
+
+    repo: BackupRepository
+    try:
+        if args.restic:
+            from mamori.engines.backup.restic import ResticRepository
+
+            repo = ResticRepository(args.restic, password_file=args.password_file, password_env=args.password_env)
+        else:
+            from mamori.engines.backup.borg import BorgRepository
+
+            repo = BorgRepository(args.borg, password_file=args.password_file, password_env=args.password_env)
+        with tempfile.TemporaryDirectory(prefix="mamori-verify-") as scratch:
+            report = verify_repository(repo, Path(scratch), sample_size=args.sample or DEFAULT_SAMPLE,
+                                       integrity=not args.no_check, read_data=args.read_data)
+    except (BackupToolError, ValueError) as exc:
+        print(f"mamori: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(_report_json(report), ensure_ascii=False, indent=1))
+    else:
+        _print_report(report)
+    return 0 if report.ok else 1
