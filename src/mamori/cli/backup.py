@@ -1,4 +1,5 @@
-"""Backup commands: `mamori backup verify` judges a restic or borg repository's snapshots (no database needed)."""
+"""Backup commands (no database needed): `mamori backup verify` judges a restic or borg repository's snapshots,
+`mamori backup drill` restores a sample and compares it with production."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_commands", "cmd_backup_verify"]
+__all__ = ["add_commands", "cmd_backup_drill", "cmd_backup_verify"]
 
 
 def add_commands(sub: Any) -> None:
@@ -22,16 +23,77 @@ def add_commands(sub: Any) -> None:
         description="Exit status: 0 the newest snapshot is clean and the check passed; 1 a snapshot is suspected "
                     "or the check failed; 2 the repository could not be read.")
     p.set_defaults(handler=cmd_backup_verify)
+    _repository_arguments(p)
+    p.add_argument("--sample", type=int, default=None, help="files restored and checked per snapshot (300)")
+    p.add_argument("--no-check", action="store_true", help="skip the repository's own integrity check")
+    p.add_argument("--read-data", action="store_true", help="let the integrity check read all data (slow)")
+    p.add_argument("--json", action="store_true")
+    p = backup_sub.add_parser(
+        "drill", help="restore a sample of a snapshot, time it and compare it with production",
+        description="Exit status: 0 every comparable file came back byte for byte and matches its type; 1 a file "
+                    "differs or is broken; 2 the repository could not be read.")
+    p.set_defaults(handler=cmd_backup_drill)
+    _repository_arguments(p)
+    p.add_argument("--snapshot", help="snapshot id or name (default: the newest)")
+    p.add_argument("--files", type=int, default=50, help="files to restore (50)")
+    p.add_argument("--production-root", type=Path, default=Path("/"),
+                   help="where the backed-up paths live now, to compare hashes with (default /)")
+    p.add_argument("--json", action="store_true")
+
+
+def _repository_arguments(p: argparse.ArgumentParser) -> None:
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--restic", metavar="REPO", help="a restic repository (path or URL)")
     where.add_argument("--borg", metavar="REPO", help="a borg repository (path or ssh://…)")
     secret = p.add_mutually_exclusive_group(required=True)
     secret.add_argument("--password-file", type=Path, help="file holding the repository password")
     secret.add_argument("--password-env", metavar="VAR", help="environment variable holding the password")
-    p.add_argument("--sample", type=int, default=None, help="files restored and checked per snapshot (300)")
-    p.add_argument("--no-check", action="store_true", help="skip the repository's own integrity check")
-    p.add_argument("--read-data", action="store_true", help="let the integrity check read all data (slow)")
-    p.add_argument("--json", action="store_true")
+
+
+def _open(args: argparse.Namespace) -> Any:
+    if args.restic:
+        from mamori.engines.backup.restic import ResticRepository
+
+        return ResticRepository(args.restic, password_file=args.password_file, password_env=args.password_env)
+    from mamori.engines.backup.borg import BorgRepository
+
+    return BorgRepository(args.borg, password_file=args.password_file, password_env=args.password_env)
+
+
+def cmd_backup_drill(args: argparse.Namespace) -> int:
+    from mamori.engines.backup.drill import run_drill
+    from mamori.engines.backup.listing import BackupToolError
+
+    try:
+        repo = _open(args)
+        snapshots = repo.snapshots()
+        wanted = [s for s in snapshots if args.snapshot in (None, s.id, s.short_id)]
+        if not wanted:
+            print(f"mamori: no snapshot {args.snapshot or ''} in the repository", file=sys.stderr)
+            return 2
+        with tempfile.TemporaryDirectory(prefix="mamori-drill-") as scratch:
+            result = run_drill(repo, wanted[-1], Path(scratch), files=args.files,
+                               production_root=args.production_root)
+    except (BackupToolError, ValueError) as exc:
+        print(f"mamori: {exc}", file=sys.stderr)
+        return 2
+    body = {"snapshot": result.snapshot.id, "time": result.snapshot.time.isoformat(), "ok": result.ok,
+            "restored": result.restored, "bytes": result.bytes, "seconds": round(result.seconds, 2),
+            "matched": len(result.matched), "mismatched": result.mismatched, "changed_since": len(result.changed_since),
+            "missing_in_production": len(result.missing_in_production),
+            "broken": [{"path": c.path, "code": c.code, "detail": c.detail} for c in result.broken]}
+    if args.json:
+        print(json.dumps(body, ensure_ascii=False, indent=1))
+    else:
+        print(f"restored {result.restored} files ({result.bytes / 1e6:,.1f} MB) of {result.snapshot.short_id} in "
+              f"{result.seconds:.1f} s ({result.bytes_per_second / 1e6:,.1f} MB/s)")
+        print(f"hashes: {len(result.matched)} match production, {len(result.mismatched)} differ, "
+              f"{len(result.changed_since)} changed since the snapshot, {len(result.missing_in_production)} gone")
+        for path in result.mismatched:
+            print(f"  DIFFERS: {path}")
+        for check in result.broken:
+            print(f"  BROKEN: {check.path}: {check.detail}")
+    return 0 if result.ok else 1
 
 
 def _report_json(report: Any) -> dict[str, Any]:
@@ -74,14 +136,7 @@ def cmd_backup_verify(args: argparse.Namespace) -> int:
 
     repo: BackupRepository
     try:
-        if args.restic:
-            from mamori.engines.backup.restic import ResticRepository
-
-            repo = ResticRepository(args.restic, password_file=args.password_file, password_env=args.password_env)
-        else:
-            from mamori.engines.backup.borg import BorgRepository
-
-            repo = BorgRepository(args.borg, password_file=args.password_file, password_env=args.password_env)
+        repo = _open(args)
         with tempfile.TemporaryDirectory(prefix="mamori-verify-") as scratch:
             report = verify_repository(repo, Path(scratch), sample_size=args.sample or DEFAULT_SAMPLE,
                                        integrity=not args.no_check, read_data=args.read_data)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from mamori.engines.backup.borg import BorgRepository
+from mamori.engines.backup.drill import run_drill
 from mamori.engines.backup.restic import ResticRepository
 from mamori.engines.backup.verdict import SnapshotState
 from mamori.engines.backup.verify import BackupRepository, VerifyReport, verify_repository
@@ -218,3 +219,47 @@ def test_a_wrong_password_exits_2_without_showing_it(tool: Tool) -> None:
 
 
 assert set(SUFFIXES) >= {"docx", "xlsx", "pdf", "jpeg", "png", "dicom", "text"}
+
+
+def test_a_drill_restores_a_sample_and_finds_it_identical_to_production(tool: Tool) -> None:
+    repo, _files = history(tool)
+    scratch = tool.root / "scratch"
+    scratch.mkdir()
+    repository = tool.repository(repo)
+    result = run_drill(repository, repository.snapshots()[-1], scratch, files=10, production_root=Path("/"))
+    assert result.ok and result.restored == 10 and len(result.matched) == 10
+    assert result.bytes > 0 and result.seconds > 0 and not any(scratch.iterdir())  # the scratch copy is gone
+
+
+def test_a_drill_finds_a_file_that_differs_from_unchanged_production_and_one_changed_since(tool: Tool) -> None:
+    repo, files = history(tool)
+    silently = files[0]  # same size and time in production, other bytes: one side is corrupt
+    stat = silently.stat()
+    data = bytearray(silently.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    silently.write_bytes(bytes(data))
+    os.utime(silently, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    ordinary_edit(files[1])
+    scratch = tool.root / "scratch"
+    scratch.mkdir()
+    repository = tool.repository(repo)
+    result = run_drill(repository, repository.snapshots()[-1], scratch, files=len(files), production_root=Path("/"))
+    assert not result.ok
+    assert [p.lstrip("/") for p in result.mismatched] == [str(silently).lstrip("/")]
+    assert str(files[1]).lstrip("/") in [p.lstrip("/") for p in result.changed_since]
+    assert len(result.matched) == len(files) - 2
+
+
+def test_the_drill_command_exits_1_on_a_difference(tool: Tool) -> None:
+    repo, files = history(tool)
+    stat = files[2].stat()
+    encrypt_whole(files[2])  # production's copy replaced, size and time kept: the backup no longer matches it
+    os.utime(files[2], ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    result = subprocess.run(
+        [sys.executable, "-m", "mamori.cli", "backup", "drill", f"--{tool.name}", str(repo), "--password-file",
+         str(tool.password_file), "--files", "100", "--json"], capture_output=True, text=True, env=tool.env,
+        timeout=300, check=False)
+    body = json.loads(result.stdout)
+    assert result.returncode == 1, body
+    assert [p.lstrip("/") for p in body["mismatched"]] == [str(files[2]).lstrip("/")]
+    assert body["matched"] == len(files) - 1 and body["restored"] == len(files)
