@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -131,6 +132,8 @@ def main() -> None:
     parser.add_argument("--assets", type=int, default=10_000)
     parser.add_argument("--fleet", type=int, default=0)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--copy-before-delta", type=Path, help="copy the SQLite database here before the delta "
+                        "(to profile the weekly run after it again and again)")
     args = parser.parse_args()
     feed = ensure_feed(args.scale, args.seed)
     setup_django()
@@ -151,6 +154,10 @@ def main() -> None:
           f"match run (every finding written) {first.duration:.1f} s: {first.findings:,} findings", flush=True)
     timed_index()
     match_s = timed_match(f"weekly match run, demo hospital ({args.assets:,} assets), nothing changed")
+    if args.copy_before_delta:
+        from django.conf import settings
+
+        shutil.copyfile(settings.DATABASES["default"]["NAME"], args.copy_before_delta)
     delta_s = timed_import([feed / "nvdcve-2.0-modified.json.gz"], "weekly delta (modified file)")
     rematch_s = timed_match("weekly match run after the delta")
     with tempfile.TemporaryDirectory() as folder:

@@ -8,6 +8,8 @@
 - MAMORI_WEEKLY_RUN: when the weekly vulnerability run starts, in JST (default "mon 06:00")
 - MAMORI_SCHEDULER=0: do not start the in-process scheduler (run `mamori vulns weekly` from cron instead)
 - MAMORI_FEED_INBOX: folder whose feed files the weekly run imports (default <data dir>/feeds/inbox)
+- MAMORI_IMPORT_WORKER: 0 to decode large multi-file NVD imports in the importing process only (default: one
+  worker process decodes the next file while the current one is stored)
 - MAMORI_BASE_URL: the address users open, for links in e-mails (default http://127.0.0.1:8000)
 - MAMORI_SMTP_HOST / MAMORI_SMTP_PORT / MAMORI_SMTP_USER / MAMORI_SMTP_PASSWORD_FILE / MAMORI_SMTP_TLS:
   e-mail through that server; without a host, e-mails are written to <data dir>/outbox
@@ -244,6 +246,7 @@ LOGGING = {
 MAMORI_WEEKLY_RUN = os.environ.get("MAMORI_WEEKLY_RUN", "mon 06:00")
 MAMORI_SCHEDULER = os.environ.get("MAMORI_SCHEDULER", "1") != "0"
 MAMORI_FEED_INBOX = os.environ.get("MAMORI_FEED_INBOX", str(DATA_DIR / "feeds" / "inbox"))
+MAMORI_IMPORT_WORKER = os.environ.get("MAMORI_IMPORT_WORKER", "1") != "0"
 MAMORI_BASE_URL = os.environ.get("MAMORI_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = os.environ.get("MAMORI_MAIL_FROM", "mamori@localhost")
 if os.environ.get("MAMORI_SMTP_HOST"):

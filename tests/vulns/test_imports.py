@@ -178,3 +178,41 @@ def test_upload_over_the_limit_is_refused_before_reading() -> None:
 def test_upload_is_detected_from_content_not_name() -> None:
     outcome = import_upload(FORTIOS.read_bytes(), "download(3).bin", match=False)
     assert outcome.imports[0].kind == "nvd"
+
+
+def _catalogue() -> list[tuple[object, ...]]:
+    return list(Vulnerability.objects.order_by("cve_id").values_list(
+        "cve_id", "last_modified", "cvss", "references", "configurations", "products"))
+
+
+def test_large_imports_decoded_by_a_worker_store_what_the_importer_alone_stores(
+        tmp_path: Path, settings: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Several large NVD files are decoded one ahead in a worker process; a bad file among them is still refused
+    with its place, and another kind beside them is read as usual."""
+    import mamori.vulns.imports as imports
+
+    broken = tmp_path / "nvdcve-2.0-2024.json"
+    broken.write_text('{"format": "NVD_CVE", "vulnerabilities": [{"cve": {"id": ', encoding="utf-8")
+    files = [FORTIOS, broken, feed("api20_medical_devices.json"), feed("kev_epss_cve5/kev_three_entries.json")]
+    settings.MAMORI_IMPORT_WORKER = False  # type: ignore[attr-defined]
+    alone = import_paths(files, match=False)
+    expected = _catalogue()
+    Vulnerability.objects.all().delete()
+    FeedImport.objects.all().delete()
+    KevEntry.objects.all().delete()
+    settings.MAMORI_IMPORT_WORKER = True  # type: ignore[attr-defined]
+    monkeypatch.setattr(imports, "PREFETCH_BYTES", 0)
+    started: list[Path] = []
+    original = imports.NvdReader.__init__
+
+    def spy(self: object, path: Path, scratch: Path) -> None:
+        started.append(path)
+        original(self, path, scratch)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(imports.NvdReader, "__init__", spy)
+    worked = import_paths(files, match=False)
+    assert started == files  # every file went to the worker
+    assert _catalogue() == expected and len(expected) == 8  # 6 NVD records and 2 CVEs only KEV names
+    assert [str(e) for _p, e in worked.rejected] == [str(e) for _p, e in alone.rejected]
+    assert "truncated" in str(worked.rejected[0][1]) and "nvdcve-2.0-2024.json" in str(worked.rejected[0][1])
+    assert [(i.kind, i.records) for i in worked.imports] == [(i.kind, i.records) for i in alone.imports]

@@ -69,7 +69,8 @@ def run_drill(repo: BackupRepository, snapshot: SnapshotInfo, scratch: Path, *, 
     `scratch`, and compare them with production under `production_root` (the snapshot's paths joined to it;
     `Path("/")` when the snapshot was taken of this machine's own folders)."""
     entries = [e for e in repo.ls(snapshot.id) if e.type == "file"]
-    chosen: Sequence[FileEntry] = random.Random(f"{seed}:{snapshot.id}").sample(entries, min(files, len(entries)))
+    rng = random.Random(f"{seed}:{snapshot.id}")  # noqa: S311 -- a reproducible choice of files, not a secret
+    chosen: Sequence[FileEntry] = rng.sample(entries, min(files, len(entries)))
     target = scratch / f"drill-{snapshot.short_id}"
     target.mkdir(parents=True, exist_ok=True)
     try:

@@ -30,6 +30,7 @@ from mamori.engines.vulns.cve5 import Cve5File
 from mamori.engines.vulns.epss import EpssFile
 from mamori.engines.vulns.errors import FeedError
 from mamori.engines.vulns.feeds import FeedContent, FeedKind, detect_feed, read_feed
+from mamori.engines.vulns.feedworker import NvdReader
 from mamori.engines.vulns.jvn import JvnFeed, parse_jvn_checksums, verify_jvn_checksum
 from mamori.engines.vulns.kev import KevCatalog
 from mamori.engines.vulns.nvd import NvdFeed
@@ -42,6 +43,7 @@ from mamori.vulns.models import FeedImport, MatchRun, Vulnerability
 
 __all__ = ["MAX_UPLOAD_BYTES", "FeedImportError", "ImportOutcome", "import_paths", "import_upload"]
 
+PREFETCH_BYTES = 20 * 1024 * 1024  # below this, starting a worker costs more than it saves
 MAX_UPLOAD_BYTES = 300 * 1024 * 1024  # a compressed NVD year file is 10–20 MB; a plain one up to ~200 MB
 _SIDECARS = (".sha512", ".sha256", ".asc", ".meta", ".md", ".txt")
 _GROUPED: tuple[FeedKind, ...] = ("csaf", "cve5")
@@ -164,13 +166,38 @@ def _read(path: Path) -> tuple[FeedKind, FeedContent]:
     return read_feed(path, kind)
 
 
+def _prefetched(files: list[Path]) -> Iterator[tuple[Path, NvdReader | None]]:
+    """Each file with a worker's reading of it when that is worth it: several large files (NVD year files) are
+    decoded one ahead in another process while the current one is stored."""
+    if len(files) < 2 or sum(p.stat().st_size for p in files) < PREFETCH_BYTES or not settings.MAMORI_IMPORT_WORKER:
+        yield from ((p, None) for p in files)
+        return
+    with tempfile.TemporaryDirectory(prefix="mamori-feed-") as scratch:
+        ahead = NvdReader(files[0], Path(scratch))
+        try:
+            for number, path in enumerate(files):
+                current = ahead
+                if number + 1 < len(files):
+                    ahead = NvdReader(files[number + 1], Path(scratch))
+                yield path, current
+        finally:
+            ahead.cancel()
+
+
+def _read_ahead(path: Path, ahead: NvdReader | None) -> tuple[FeedKind, FeedContent]:
+    feed = ahead.result() if ahead is not None else None
+    if feed is not None:
+        return "nvd", feed
+    return _read(path)  # not NVD, or not readable: read here, so that a problem is reported with its place
+
+
 def import_paths(paths: Iterable[Path], *, match: bool = True, trigger: str = RunTrigger.IMPORT) -> ImportOutcome:
     """Import files and folders; refused files are in `rejected` (nothing of them stored), the rest is kept."""
     outcome = ImportOutcome()
     grouped: dict[tuple[FeedKind, Path], list[tuple[Path, FeedContent]]] = defaultdict(list)
-    for path in _files(paths):
+    for path, ahead in _prefetched(list(_files(paths))):
         try:
-            kind, content = _read(path)
+            kind, content = _read_ahead(path, ahead)
         except FeedError as exc:
             outcome.rejected.append((str(path), exc))
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar, cast
@@ -49,12 +50,22 @@ def unpack(data: bytes | memoryview, decoder: msgspec.msgpack.Decoder[T]) -> T:
     return decoder.decode(zlib.decompress(bytes(data)))
 
 
+def _sqlite_datetime(value: Any) -> Any:
+    """What Django's SQLite adapter makes of an aware datetime (UTC text without the offset; the connection's
+    time zone is UTC), at a third of the cost: an import writes four per NVD record."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None and connection.timezone_name == "UTC":
+        if value.utcoffset():
+            value = value.astimezone(dt.UTC)
+        return str(value.replace(tzinfo=None))
+    return connection.ops.adapt_datetimefield_value(value)
+
+
 def _adapter(field: models.Field[Any, Any]) -> Any:
     ops = connection.ops
     if isinstance(field, models.JSONField):
         return lambda v: _JSON.encode(v).decode()
     if isinstance(field, models.DateTimeField):
-        return ops.adapt_datetimefield_value
+        return _sqlite_datetime if connection.vendor == "sqlite" else ops.adapt_datetimefield_value
     if isinstance(field, models.DateField):
         return ops.adapt_datefield_value
     return None

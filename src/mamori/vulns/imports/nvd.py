@@ -18,9 +18,15 @@ NVD_FIELDS = ("published", "last_modified", "nvd_status", "description", "cvss",
               "configurations", "products", "in_nvd", "changed_at")
 
 
+_TAG_RANK = {tag: n for n, tag in enumerate(_USEFUL_TAGS)}
+
+
+def _rank(tags: tuple[str, ...]) -> int:
+    return min((_TAG_RANK[t] for t in tags if t in _TAG_RANK), default=len(_USEFUL_TAGS))
+
+
 def _references(record: CveRecord) -> list[dict[str, Any]]:
-    ranked = sorted(record.references, key=lambda r: next(
-        (n for n, tag in enumerate(_USEFUL_TAGS) if tag in r.tags), len(_USEFUL_TAGS)))
+    ranked = sorted(record.references, key=lambda r: _rank(r.tags)) if len(record.references) > 1 else record.references
     return [{"url": r.url, "tags": list(r.tags)} for r in ranked[:MAX_REFERENCES]]
 
 
@@ -42,8 +48,12 @@ def _row(record: CveRecord, first_seen: dt.datetime, now: dt.datetime) -> tuple[
 
 def products_text(record: CveRecord) -> str:
     """The (vendor, product) pairs of the record's configurations, one "vendor<TAB>product" per line."""
-    return "\n".join(dict.fromkeys(f"{m.cpe.vendor}\t{m.cpe.product}" for c in record.configurations
-                                   for n in c.nodes for m in n.cpe_match))
+    named: dict[tuple[str, str], None] = {}
+    for configuration in record.configurations:
+        for node in configuration.nodes:
+            for match in node.cpe_match:
+                named[match.cpe.vendor, match.cpe.product] = None
+    return "\n".join(f"{vendor}\t{product}" for vendor, product in named)
 
 
 def store_nvd(records: Sequence[CveRecord], now: dt.datetime) -> StoreResult:
