@@ -165,11 +165,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--borg", action="store_true", help="borg too (restic always, when installed)")
     parser.add_argument("--keep", type=Path, help="generate the share here and keep it")
+    parser.add_argument("--no-validate-all", action="store_true", help="skip validating every file on disk")
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="mamori-bench-backup-"))
     try:
         paths = make_share(root, args.files, args.seed)
-        validate_all(paths)
+        if not args.no_validate_all:
+            validate_all(paths)
         for tool in ("restic", "borg") if args.borg else ("restic",):
             if shutil.which(tool) is None:
                 print(f"{tool}: not installed, skipped (apt install {tool if tool == 'restic' else 'borgbackup'})")

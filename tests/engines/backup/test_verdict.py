@@ -107,3 +107,14 @@ def test_a_later_snapshot_still_holding_the_encrypted_files_stays_encrypted_and_
     assert [v.state for v in (v1, v2, v3)] == [SnapshotState.CLEAN, SnapshotState.ENCRYPTED, SnapshotState.ENCRYPTED]
     assert v3.reasons[0].code == "carried" and "s2" in v3.reasons[0].text
     assert last_clean([v1, v2, v3]) is v1
+
+
+def test_a_few_sampled_files_that_were_sound_in_the_previous_snapshot_are_encryption() -> None:
+    before = share(20000)
+    diff = diff_snapshots(before, before)
+    sampled = [broken(e.path, ContentVerdict.PARTIAL) for e in before[:4]] + [ok(e.path) for e in before[4:300]]
+    assert judge("g", diff, sampled).state == SnapshotState.SUSPICIOUS  # 4 of 300, nothing to compare with
+    assert judge("g", diff, sampled, broken_before=frozenset()).state == SnapshotState.ENCRYPTED  # all were sound
+    already = frozenset(e.path for e in before[:4])  # corrupt long before: judged with the snapshot they broke in
+    verdict = judge("g", diff, sampled, broken_before=already)
+    assert verdict.state == SnapshotState.CLEAN and not verdict.reasons

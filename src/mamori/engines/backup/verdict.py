@@ -103,14 +103,17 @@ def _listing_reasons(diff: SnapshotDiff, history: Sequence[float]) -> list[Snaps
     return reasons
 
 
-def _content_reasons(checks: Sequence[ContentCheck]) -> tuple[list[SnapshotReason], list[str]]:
+def _content_reasons(checks: Sequence[ContentCheck], compared: bool) -> tuple[list[SnapshotReason], list[str]]:
+    """`compared`: the broken files were checked in the previous snapshot too and were sound there (their
+    content changed into something that is not their type: ransomware's work, however few the sample holds)."""
     checked = [c for c in checks if c.verdict != ContentVerdict.UNCHECKED]
     whole = [c.path for c in checked if c.verdict == ContentVerdict.MISMATCH]
     partial = [c.path for c in checked if c.verdict == ContentVerdict.PARTIAL]
     broken = whole + partial
     if not broken:
         return [], []
-    many = len(broken) >= BROKEN_FOR_ENCRYPTED and len(broken) >= BROKEN_SHARE_FOR_ENCRYPTED * len(checked)
+    many = len(broken) >= BROKEN_FOR_ENCRYPTED and (
+        compared or len(broken) >= BROKEN_SHARE_FOR_ENCRYPTED * len(checked))
     state = SnapshotState.ENCRYPTED if many else SnapshotState.SUSPICIOUS
     reasons = []
     if whole:
@@ -122,13 +125,17 @@ def _content_reasons(checks: Sequence[ContentCheck]) -> tuple[list[SnapshotReaso
 
 
 def judge(snapshot_id: str, diff: SnapshotDiff, checks: Sequence[ContentCheck], history: Sequence[float] = (),
-          carried: tuple[str, frozenset[str]] | None = None, present: frozenset[str] = frozenset()
-          ) -> SnapshotVerdict:
+          carried: tuple[str, frozenset[str]] | None = None, present: frozenset[str] = frozenset(),
+          broken_before: frozenset[str] | None = None) -> SnapshotVerdict:
     """The verdict of one snapshot. `history`: the change ratios of the job's earlier clean snapshots;
     `carried`: (snapshot id, paths) of the latest Encrypted snapshot before this one; `present`: this
-    snapshot's unchanged paths, to see which of those it still holds."""
+    snapshot's paths, to see which of those it still holds; `broken_before`: of the sampled files that are
+    broken here, those already broken in the previous snapshot (None: not compared, e.g. the first snapshot).
+    A file broken before is not evidence against this snapshot: it was judged with the one it first broke in."""
     reasons = _listing_reasons(diff, history)
-    content, broken = _content_reasons(checks)
+    if broken_before:
+        checks = [c for c in checks if c.path not in broken_before]
+    content, broken = _content_reasons(checks, compared=broken_before is not None)
     reasons += content
     if carried is not None:
         still = sorted(carried[1] & present)

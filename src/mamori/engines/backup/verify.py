@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
-from mamori.engines.backup.content import ContentCheck, check_path, kind_of
+from mamori.engines.backup.content import ContentCheck, ContentVerdict, check_path, kind_of
 from mamori.engines.backup.diff import SnapshotDiff, diff_snapshots
 from mamori.engines.backup.indicators import appended_extension
 from mamori.engines.backup.listing import CheckResult, FileEntry, SnapshotInfo
@@ -115,6 +115,16 @@ def _check_sample(repo: BackupRepository, snapshot: SnapshotInfo, paths: list[st
         shutil.rmtree(target, ignore_errors=True)
 
 
+def _broken_before(repo: BackupRepository, earlier: SnapshotInfo, previous: list[FileEntry] | None,
+                   checks: list[ContentCheck], scratch: Path) -> frozenset[str]:
+    """Of the sampled files broken now, those the previous snapshot holds broken too (restored from it and
+    checked again): a file that was sound there and is not now has been changed into something else."""
+    broken = [c.path for c in checks if c.verdict in (ContentVerdict.MISMATCH, ContentVerdict.PARTIAL)]
+    held = {e.path for e in previous or ()}
+    again = _check_sample(repo, earlier, [p for p in broken if p in held], scratch)
+    return frozenset(c.path for c in again if c.verdict in (ContentVerdict.MISMATCH, ContentVerdict.PARTIAL))
+
+
 def verify_repository(repo: BackupRepository, scratch: Path, *, sample_size: int = DEFAULT_SAMPLE,
                       seed: str = "mamori", integrity: bool = True, read_data: bool = False) -> VerifyReport:
     """Judge every snapshot of the repository (restoring samples into `scratch`) and run its integrity check."""
@@ -123,17 +133,20 @@ def verify_repository(repo: BackupRepository, scratch: Path, *, sample_size: int
     previous: list[FileEntry] | None = None
     history: list[float] = []
     carried: tuple[str, frozenset[str]] | None = None
+    earlier: SnapshotInfo | None = None
     for snapshot in repo.snapshots():
         entries = [e for e in repo.ls(snapshot.id) if e.type == "file"]
         diff = diff_snapshots(previous, entries)
         checks = _check_sample(repo, snapshot, _sample(entries, diff, sample_size, f"{seed}:{snapshot.id}"),
                                scratch)
-        verdict = judge(snapshot.short_id, diff, checks, history, carried, frozenset(e.path for e in entries))
+        broken_before = _broken_before(repo, earlier, previous, checks, scratch) if earlier is not None else None
+        verdict = judge(snapshot.short_id, diff, checks, history, carried, frozenset(e.path for e in entries),
+                        broken_before)
         if verdict.state == SnapshotState.ENCRYPTED:
             carried = (snapshot.short_id, verdict.flagged)
         elif verdict.state == SnapshotState.CLEAN and previous is not None:
             history.append(diff.change_ratio)
         reports.append(SnapshotReport(snapshot, verdict, len(entries), diff, checks))
-        previous = entries
+        previous, earlier = entries, snapshot
     check = repo.check(read_data=read_data) if integrity else None
     return VerifyReport(repo.tool, reports, check, sample_size, time.perf_counter() - started)
