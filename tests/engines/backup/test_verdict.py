@@ -115,6 +115,7 @@ def test_a_few_sampled_files_that_were_sound_in_the_previous_snapshot_are_encryp
     sampled = [broken(e.path, ContentVerdict.PARTIAL) for e in before[:4]] + [ok(e.path) for e in before[4:300]]
     assert judge("g", diff, sampled).state == SnapshotState.SUSPICIOUS  # 4 of 300, nothing to compare with
     assert judge("g", diff, sampled, broken_before=frozenset()).state == SnapshotState.ENCRYPTED  # all were sound
-    already = frozenset(e.path for e in before[:4])  # corrupt long before: judged with the snapshot they broke in
+    already = frozenset(e.path for e in before[:4])  # corrupt before: judged with the snapshot they broke in
     verdict = judge("g", diff, sampled, broken_before=already)
-    assert verdict.state == SnapshotState.CLEAN and not verdict.reasons
+    assert verdict.state == SnapshotState.SUSPICIOUS  # not new evidence, but not a clean restore point either
+    assert [r.code for r in verdict.reasons] == ["still_broken"] and verdict.reasons[0].count == 4

@@ -39,6 +39,7 @@ REASON_TEXTS: dict[str, str] = {
     "change_volume": "{count} files changed ({share} of the previous snapshot), against a usual {usual}",
     "mass_deletion": "{count} files were deleted ({share} of the previous snapshot)",
     "carried": "still holds {count} files judged encrypted in snapshot {snapshot}, e.g. {example}",
+    "still_broken": "{count} sampled files were already broken in the previous snapshot and still are, e.g. {example}",
 }
 
 
@@ -131,10 +132,13 @@ def judge(snapshot_id: str, diff: SnapshotDiff, checks: Sequence[ContentCheck], 
     `carried`: (snapshot id, paths) of the latest Encrypted snapshot before this one; `present`: this
     snapshot's paths, to see which of those it still holds; `broken_before`: of the sampled files that are
     broken here, those already broken in the previous snapshot (None: not compared, e.g. the first snapshot).
-    A file broken before is not evidence against this snapshot: it was judged with the one it first broke in."""
+    A file broken before is not new evidence (it was judged with the snapshot it first broke in) but keeps this
+    one Suspicious: no snapshot that holds a broken file is offered as the clean restore point."""
     reasons = _listing_reasons(diff, history)
-    if broken_before:
+    if broken_before:  # not new evidence, but restoring this snapshot brings them back as they are
         checks = [c for c in checks if c.path not in broken_before]
+        reasons.append(SnapshotReason("still_broken", SnapshotState.SUSPICIOUS, len(broken_before),
+                                      tuple(sorted(broken_before)[:5])))
     content, broken = _content_reasons(checks, compared=broken_before is not None)
     reasons += content
     if carried is not None:
@@ -142,6 +146,7 @@ def judge(snapshot_id: str, diff: SnapshotDiff, checks: Sequence[ContentCheck], 
         if still:
             reasons.append(SnapshotReason("carried", SnapshotState.ENCRYPTED, len(still), tuple(still[:5]),
                                           (("snapshot", carried[0]),)))
+    reasons.sort(key=lambda r: r.state != SnapshotState.ENCRYPTED)  # the reasons that decide first
     encrypted = [r for r in reasons if r.state == SnapshotState.ENCRYPTED]
     state = SnapshotState.ENCRYPTED if encrypted else SnapshotState.SUSPICIOUS if reasons else SnapshotState.CLEAN
     flagged: set[str] = set()
