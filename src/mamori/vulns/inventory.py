@@ -12,7 +12,6 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
 
 from django.db.models import QuerySet
 
@@ -55,26 +54,10 @@ def _sbom_components(assets: list[int] | QuerySet[Asset]) -> dict[int, list[tupl
     return found
 
 
-class AssetFacts(Protocol):
-    """What matching reads from an asset: a ledger Asset, or the plain row a match run reads."""
-
-    pk: int
-    key: str
-    category: str
-    manufacturer: str
-    model_name: str
-    name: str
-    os_name: str
-    os_version: str
-    cpes: list[str]
-    software: list[dict[str, str]]
-    internet_exposed: bool
-    patient_safety_impact: str
-    in_use: bool | None
-
-
 @dataclass(slots=True)
 class _AssetRow:
+    """What matching reads from an asset, as a match run reads it (values, not model instances)."""
+
     pk: int
     key: str
     category: str
@@ -89,6 +72,8 @@ class _AssetRow:
     patient_safety_impact: str
     in_use: bool | None
 
+
+AssetFacts = Asset | _AssetRow  # the workflow passes a ledger Asset, a match run the plain row
 
 _ROW_FIELDS = ("pk", "key", "category", "manufacturer", "model_name", "name", "os_name", "os_version", "cpes",
                "software", "internet_exposed", "patient_safety_impact", "in_use")

@@ -16,32 +16,12 @@ import pytest
 
 from mamori.engines.backup.borg import BorgRepository, create_paths, mode_from_text
 from mamori.engines.backup.listing import BackupToolError, FileEntry, SnapshotInfo, restored_path
+from tests.engines.backup.small_share import BRACKETS, JAPANESE, make_share
 
 BORG = shutil.which("borg")
 PASSWORD = "B0rg-まもり-passphrase"
-JAPANESE = "検査結果.txt"
-BRACKETS = "[重要] 手順.txt"
 
 needs_borg = pytest.mark.skipif(BORG is None, reason="borg not installed: apt install borgbackup")
-
-
-def make_share(root: Path) -> Path:
-    """A small hospital file share: Japanese names, brackets, a CP932 CSV, a nested folder, an empty file."""
-    share = root / "share"
-    (share / "部署" / "放射線科").mkdir(parents=True)
-    files = {
-        "notes.txt": "定期バックアップの確認メモ\n".encode(),
-        "export_cp932.csv": "氏名,検査\n山田太郎,血液検査\n".encode("cp932"),
-        JAPANESE: "結果: 異常なし\n".encode(),
-        BRACKETS: b"step 1\nstep 2\n",
-        "部署/放射線科/report.txt": b"CT report\n" * 50,
-        "empty.dat": b"",
-    }
-    for number, (name, data) in enumerate(files.items()):
-        (share / name).write_bytes(data)
-        # Whole microseconds: borg rounds nanoseconds to microseconds.
-        os.utime(share / name, ns=(1_743_467_400_123_456_000 + number * 1_000_000_000,) * 2)
-    return share
 
 
 def expected(share: Path) -> dict[str, FileEntry]:

@@ -15,33 +15,13 @@ import pytest
 
 from mamori.engines.backup.listing import BackupToolError, FileEntry, SnapshotInfo, parse_timestamp, restored_path
 from mamori.engines.backup.restic import ResticRepository, go_mode_to_posix, include_pattern
+from tests.engines.backup.small_share import BRACKETS, JAPANESE, make_share
 
 RESTIC = shutil.which("restic")
 PASSWORD = "Sh1ka-まもり-pw"
-JAPANESE = "検査結果.txt"
-BRACKETS = "[重要] 手順.txt"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 needs_restic = pytest.mark.skipif(RESTIC is None, reason="restic not installed: apt install restic")
-
-
-def make_share(root: Path) -> Path:
-    """A small hospital file share: Japanese names, brackets, a CP932 CSV, a nested folder, an empty file."""
-    share = root / "share"
-    (share / "部署" / "放射線科").mkdir(parents=True)
-    files = {
-        "notes.txt": "定期バックアップの確認メモ\n".encode(),
-        "export_cp932.csv": "氏名,検査\n山田太郎,血液検査\n".encode("cp932"),
-        JAPANESE: "結果: 異常なし\n".encode(),
-        BRACKETS: b"step 1\nstep 2\n",
-        "部署/放射線科/report.txt": b"CT report\n" * 50,
-        "empty.dat": b"",
-    }
-    for number, (name, data) in enumerate(files.items()):
-        (share / name).write_bytes(data)
-        # Whole microseconds: restic keeps nanoseconds, borg rounds to microseconds; both must read back equal.
-        os.utime(share / name, ns=(1_743_467_400_123_456_000 + number * 1_000_000_000,) * 2)
-    return share
 
 
 def expected(share: Path) -> dict[str, FileEntry]:

@@ -71,6 +71,23 @@ def _adapter(field: models.Field[Any, Any]) -> Any:
     return None
 
 
+def _execute_batches(sql: str, adapters: Sequence[Any], rows: Iterable[Sequence[Any]]) -> int:
+    """Run `sql` for every row (its values adapted), 2,000 rows per executemany; returns the count."""
+    count = 0
+    batch: list[list[Any]] = []
+    with connection.cursor() as cursor:
+        for row in rows:
+            batch.append([a(v) if a is not None and v is not None else v for a, v in zip(adapters, row, strict=True)])
+            if len(batch) >= 2000:
+                cursor.executemany(sql, batch)
+                count += len(batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)
+            count += len(batch)
+    return count
+
+
 def raw_upsert(model: type[models.Model], key: str, fields: Sequence[str], rows: Iterable[Sequence[Any]],
                update_fields: Sequence[str]) -> int:
     """INSERT … ON CONFLICT (key) DO UPDATE, with one executemany: the bulk path of the catalogue imports.
@@ -103,19 +120,7 @@ def raw_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[
     # Table and column names come from the model's _meta, never from input; the values are parameters.
     sql = (f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({', '.join(column(n) for n in fields)}) "  # noqa: S608
            f"VALUES ({marks}){on_conflict}")
-    count = 0
-    batch: list[list[Any]] = []
-    with connection.cursor() as cursor:
-        for row in rows:
-            batch.append([a(v) if a is not None and v is not None else v for a, v in zip(adapters, row, strict=True)])
-            if len(batch) >= 2000:
-                cursor.executemany(sql, batch)
-                count += len(batch)
-                batch = []
-        if batch:
-            cursor.executemany(sql, batch)
-            count += len(batch)
-    return count
+    return _execute_batches(sql, adapters, rows)
 
 
 def raw_update(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
@@ -128,16 +133,4 @@ def raw_update(model: type[models.Model], fields: Sequence[str], rows: Iterable[
     # Table and column names come from the model's _meta, never from input; the values are parameters.
     sql = (f"UPDATE {connection.ops.quote_name(meta.db_table)} SET {sets} "  # noqa: S608
            f"WHERE {connection.ops.quote_name(meta.pk.column)} = %s")
-    count = 0
-    batch: list[list[Any]] = []
-    with connection.cursor() as cursor:
-        for row in rows:
-            batch.append([a(v) if a is not None and v is not None else v for a, v in zip(adapters, row, strict=True)])
-            if len(batch) >= 2000:
-                cursor.executemany(sql, batch)
-                count += len(batch)
-                batch = []
-        if batch:
-            cursor.executemany(sql, batch)
-            count += len(batch)
-    return count
+    return _execute_batches(sql, adapters, rows)
