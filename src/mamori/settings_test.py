@@ -4,7 +4,11 @@ import os
 import tempfile
 
 os.environ.setdefault("MAMORI_SECRET_KEY", "test-only-secret-key-not-for-production-" + "x" * 20)
-os.environ.setdefault("MAMORI_DATA_DIR", tempfile.mkdtemp(prefix="mamori-test-"))
+# One data directory per pytest-xdist worker: the workers inherit the controller's environment, and
+# two workers writing the same demo files at once read each other's half-written files.
+if "MAMORI_TEST_DATA_ROOT" in os.environ or "MAMORI_DATA_DIR" not in os.environ:
+    _root = os.environ.setdefault("MAMORI_TEST_DATA_ROOT", tempfile.mkdtemp(prefix="mamori-test-"))
+    os.environ["MAMORI_DATA_DIR"] = os.path.join(_root, os.environ.get("PYTEST_XDIST_WORKER", "main"))
 os.environ.setdefault("MAMORI_INSECURE_HTTP", "1")
 
 from mamori.settings import *  # noqa: F403

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
@@ -155,6 +156,8 @@ def write_demo_feeds(folder: Path) -> list[Path]:
     paths = []
     for name, content in demo_feed_contents():
         path = folder / name
-        path.write_bytes(content)
+        partial = path.with_name(f".{name}.{os.getpid()}.partial")
+        partial.write_bytes(content)
+        os.replace(partial, path)  # whole or not at all: an importer never reads a half-written file
         paths.append(path)
     return paths
