@@ -23,7 +23,7 @@ def add_commands(sub: Any) -> None:
         description="Exit status: 0 the newest snapshot is clean and the check passed; 1 a snapshot is suspected "
                     "or the check failed; 2 the repository could not be read.")
     p.set_defaults(handler=cmd_backup_verify)
-    _repository_arguments(p)
+    _repository_arguments(p, manifests=True)
     p.add_argument("--sample", type=int, default=None, help="files restored and checked per snapshot (300)")
     p.add_argument("--no-check", action="store_true", help="skip the repository's own integrity check")
     p.add_argument("--read-data", action="store_true", help="let the integrity check read all data (slow)")
@@ -41,16 +41,28 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--json", action="store_true")
 
 
-def _repository_arguments(p: argparse.ArgumentParser) -> None:
+def _repository_arguments(p: argparse.ArgumentParser, *, manifests: bool = False) -> None:
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--restic", metavar="REPO", help="a restic repository (path or URL)")
     where.add_argument("--borg", metavar="REPO", help="a borg repository (path or ssh://…)")
-    secret = p.add_mutually_exclusive_group(required=True)
+    if manifests:
+        where.add_argument("--manifests", metavar="DIR", type=Path,
+                           help="a folder of manifests (path,size,mtime,sha256 CSV), one per snapshot: listings "
+                                "only, no password")
+        p.add_argument("--encoding", default="utf-8",
+                       help="the manifests' encoding (utf-8; cp932 for a CSV saved by Japanese Excel)")
+    secret = p.add_mutually_exclusive_group(required=not manifests)
     secret.add_argument("--password-file", type=Path, help="file holding the repository password")
     secret.add_argument("--password-env", metavar="VAR", help="environment variable holding the password")
 
 
 def _open(args: argparse.Namespace) -> Any:
+    if getattr(args, "manifests", None):
+        from mamori.engines.backup.manifest import ManifestFolder
+
+        return ManifestFolder(args.manifests, encoding=args.encoding)
+    if args.password_file is None and args.password_env is None:
+        raise ValueError("give --password-file or --password-env")
     if args.restic:
         from mamori.engines.backup.restic import ResticRepository
 
@@ -62,7 +74,7 @@ def _open(args: argparse.Namespace) -> Any:
 
 def cmd_backup_drill(args: argparse.Namespace) -> int:
     from mamori.engines.backup.drill import run_drill
-    from mamori.engines.backup.listing import BackupToolError
+    from mamori.engines.errors import InputError
 
     try:
         repo = _open(args)
@@ -74,7 +86,7 @@ def cmd_backup_drill(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="mamori-drill-") as scratch:
             result = run_drill(repo, wanted[-1], Path(scratch), files=args.files,
                                production_root=args.production_root)
-    except (BackupToolError, ValueError) as exc:
+    except (InputError, ValueError) as exc:  # BackupToolError, ManifestError
         print(f"mamori: {exc}", file=sys.stderr)
         return 2
     body = {"snapshot": result.snapshot.id, "time": result.snapshot.time.isoformat(), "ok": result.ok,
@@ -126,13 +138,16 @@ def _print_report(report: Any) -> None:
             print(f"    {message}")
     last = report.last_clean
     print(f"last clean snapshot: {last.id} ({last.time:%Y-%m-%d %H:%M})" if last else "last clean snapshot: none")
-    print(f"a sample of {report.sample_size} finds 1% of files encrypted with probability "
-          f"{report.detection(0.01):.0%}")
+    if report.sample_size:
+        print(f"a sample of {report.sample_size} finds 1% of files encrypted with probability "
+              f"{report.detection(0.01):.0%}")
+    else:
+        print("listings only: a manifest holds no contents to sample")
 
 
 def cmd_backup_verify(args: argparse.Namespace) -> int:
-    from mamori.engines.backup.listing import BackupToolError
     from mamori.engines.backup.verify import DEFAULT_SAMPLE, BackupRepository, verify_repository
+    from mamori.engines.errors import InputError
 
     repo: BackupRepository
     try:
@@ -140,7 +155,7 @@ def cmd_backup_verify(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="mamori-verify-") as scratch:
             report = verify_repository(repo, Path(scratch), sample_size=args.sample or DEFAULT_SAMPLE,
                                        integrity=not args.no_check, read_data=args.read_data)
-    except (BackupToolError, ValueError) as exc:
+    except (InputError, ValueError) as exc:  # BackupToolError, ManifestError
         print(f"mamori: {exc}", file=sys.stderr)
         return 2
     if args.json:

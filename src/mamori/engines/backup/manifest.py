@@ -33,10 +33,11 @@ from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
 from typing import BinaryIO
 
-from mamori.engines.backup.listing import FileEntry, SnapshotInfo, parse_timestamp
+from mamori.engines.backup.listing import CheckResult, FileEntry, SnapshotInfo, parse_timestamp
 from mamori.engines.errors import InputError, InputLocation
 
-__all__ = ["COLUMNS", "MAX_ROWS", "ManifestError", "manifest_snapshot", "read_manifest"]
+__all__ = ["COLUMNS", "MAX_ROWS", "ManifestError", "ManifestFolder", "manifest_snapshot", "read_manifest",
+           "write_manifest"]
 
 COLUMNS = ("path", "size", "mtime", "sha256")
 MAX_ROWS = 2_000_000
@@ -203,3 +204,64 @@ def manifest_snapshot(path: Path, *, entries: Sequence[FileEntry] | None = None,
     hexdigest = digest.hexdigest()
     return SnapshotInfo(id=hexdigest, short_id=hexdigest[:8], time=when, hostname="", paths=(), tags=(),
                         tool="manifest", summary={"files": len(files), "bytes": sum(e.size for e in files)})
+
+
+class ManifestFolder:
+    """A folder of manifests as a repository: each `*.csv` file is one snapshot, oldest first.
+
+    A manifest (`.csv` in any case) lists files, it holds no contents: verification compares the listings
+    (renames to a new extension, ransom notes, change volume, deletions, and a file whose SHA-256 changed while
+    its size and mtime did not) but cannot sample contents, and there is no integrity check of the tool's own.
+    Every manifest is read whole before any is judged: one bad file fails the folder with its line numbers.
+    """
+
+    tool = "manifest"
+    reads_contents = False
+
+    def __init__(self, folder: Path, *, encoding: str = "utf-8", local_zone: tzinfo | None = None) -> None:
+        self.folder = folder
+        self.encoding = encoding
+        self.local_zone = local_zone
+        self._entries: dict[str, list[FileEntry]] = {}
+
+    def snapshots(self) -> list[SnapshotInfo]:
+        if not self.folder.is_dir():
+            raise ManifestError("is not a folder of manifests", InputLocation(file=str(self.folder)),
+                                code="repository_missing")
+        found = []
+        for path in sorted(p for p in self.folder.iterdir() if p.is_file() and p.suffix.lower() == ".csv"):
+            entries = read_manifest(path, encoding=self.encoding)
+            snapshot = manifest_snapshot(path, entries=entries, encoding=self.encoding, local_zone=self.local_zone)
+            self._entries[snapshot.id] = entries
+            found.append(snapshot)
+        if not found:
+            raise ManifestError("holds no manifest (*.csv)", InputLocation(file=str(self.folder)), code="empty")
+        return sorted(found, key=lambda s: s.time)
+
+    def ls(self, snapshot_id: str) -> Iterator[FileEntry]:
+        if snapshot_id not in self._entries:
+            self.snapshots()
+        if snapshot_id not in self._entries:
+            raise ManifestError(f"no manifest with id {snapshot_id}", InputLocation(file=str(self.folder)),
+                                code="snapshot_missing")
+        return iter(self._entries[snapshot_id])
+
+    def restore(self, snapshot_id: str, paths: Sequence[str], target: Path) -> Path:
+        raise ManifestError("a manifest holds no file contents to restore", InputLocation(file=str(self.folder)),
+                            code="no_contents")
+
+    def check(self, read_data: bool = False) -> CheckResult:
+        raise ManifestError("a manifest has no integrity check of its own", InputLocation(file=str(self.folder)),
+                            code="no_check")
+
+
+def write_manifest(path: Path, entries: Sequence[FileEntry]) -> Path:
+    """Write `entries` (regular files with size, mtime and sha256) as a manifest in the format above."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        for entry in entries:
+            if entry.mtime is None or entry.sha256 is None:
+                raise ValueError(f"{entry.path}: a manifest row needs an mtime and a sha256")
+            writer.writerow((entry.path, entry.size, entry.mtime.isoformat(), entry.sha256))
+    return path

@@ -90,11 +90,14 @@ def _listing_reasons(diff: SnapshotDiff, history: Sequence[float]) -> list[Snaps
     if diff.ransom_notes:
         reasons.append(SnapshotReason("ransom_note", SnapshotState.ENCRYPTED, len(diff.ransom_notes),
                                       tuple(diff.ransom_notes[:5])))
-    if diff.previous_files and len(diff.removed) >= DELETION_SHARE * diff.previous_files \
-            and len(diff.removed) >= VOLUME_MIN_FILES:
-        reasons.append(SnapshotReason("mass_deletion", SnapshotState.SUSPICIOUS, len(diff.removed),
-                                      tuple(diff.removed[:5]), (("share", _share(len(diff.removed) /
-                                                                                  diff.previous_files)),)))
+    renamed_from = {old for old, _new in diff.renamed}
+    deleted = [p for p in diff.removed if p not in renamed_from]  # a renamed file is not a deleted one
+    # A small share emptied whole is as telling as a third of a large one gone (a wiper, or a listing job that
+    # wrote nothing).
+    if diff.previous_files and len(deleted) >= DELETION_SHARE * diff.previous_files \
+            and (len(deleted) >= VOLUME_MIN_FILES or len(deleted) == diff.previous_files):
+        reasons.append(SnapshotReason("mass_deletion", SnapshotState.SUSPICIOUS, len(deleted),
+                                      tuple(deleted[:5]), (("share", _share(len(deleted) / diff.previous_files)),)))
     usual = statistics.median(history) if history else None
     limit = max(VOLUME_FLOOR, VOLUME_FACTOR * usual) if usual is not None else VOLUME_FLOOR
     if diff.previous_files and diff.changed >= VOLUME_MIN_FILES and diff.change_ratio >= limit:

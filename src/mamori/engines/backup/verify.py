@@ -39,7 +39,7 @@ class BackupRepository(Protocol):
 
     def restore(self, snapshot_id: str, paths: Sequence[str], target: Path) -> Path: ...
 
-    def check(self, read_data: bool = False) -> CheckResult: ...
+    def check(self, read_data: bool = False) -> CheckResult: ...  # not called when `reads_contents` is False
 
 
 @dataclass
@@ -129,6 +129,7 @@ def verify_repository(repo: BackupRepository, scratch: Path, *, sample_size: int
                       seed: str = "mamori", integrity: bool = True, read_data: bool = False) -> VerifyReport:
     """Judge every snapshot of the repository (restoring samples into `scratch`) and run its integrity check."""
     started = time.perf_counter()
+    contents = getattr(repo, "reads_contents", True)  # a manifest lists files but holds no contents
     reports: list[SnapshotReport] = []
     previous: list[FileEntry] | None = None
     history: list[float] = []
@@ -138,8 +139,9 @@ def verify_repository(repo: BackupRepository, scratch: Path, *, sample_size: int
         entries = [e for e in repo.ls(snapshot.id) if e.type == "file"]
         diff = diff_snapshots(previous, entries)
         checks = _check_sample(repo, snapshot, _sample(entries, diff, sample_size, f"{seed}:{snapshot.id}"),
-                               scratch)
-        broken_before = _broken_before(repo, earlier, previous, checks, scratch) if earlier is not None else None
+                               scratch) if contents else []
+        broken_before = _broken_before(repo, earlier, previous, checks, scratch) \
+            if earlier is not None and contents else None
         verdict = judge(snapshot.short_id, diff, checks, history, carried, frozenset(e.path for e in entries),
                         broken_before)
         if verdict.state == SnapshotState.ENCRYPTED:
@@ -148,5 +150,5 @@ def verify_repository(repo: BackupRepository, scratch: Path, *, sample_size: int
             history.append(diff.change_ratio)
         reports.append(SnapshotReport(snapshot, verdict, len(entries), diff, checks))
         previous, earlier = entries, snapshot
-    check = repo.check(read_data=read_data) if integrity else None
-    return VerifyReport(repo.tool, reports, check, sample_size, time.perf_counter() - started)
+    check = repo.check(read_data=read_data) if integrity and contents else None
+    return VerifyReport(repo.tool, reports, check, sample_size if contents else 0, time.perf_counter() - started)
