@@ -98,7 +98,7 @@ class AssetForm(ScopedModelForm):
     class Meta:
         model = Asset
         fields = ("facility", "key", "category", "name", "hostname", "ip_address", "mac_address", "other_addresses",
-                  "segment",
+                  "segment", "ad_domain",
                   "location", "department", "owner", "in_use", "manufacturer", "model_name", "serial_number",
                   "os_name", "os_version", "cpes", "internet_exposed", "patient_safety_impact", "data_held",
                   "end_of_support", "av_installed", "av_definitions_date", "av_last_full_scan", "mfa",

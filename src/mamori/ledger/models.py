@@ -102,6 +102,8 @@ class Asset(MamoriModel):
                                        help_text=_("Further interfaces, e.g. the WAN side of a VPN appliance."))
     segment = models.ForeignKey(NetworkSegment, on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="assets", verbose_name=_("network segment"))
+    ad_domain = models.CharField(_("AD domain"), max_length=100, blank=True,
+                                 help_text=_("The Active Directory domain the machine is joined to (empty: none)."))
     location = models.CharField(_("location"), max_length=200, blank=True)
     department = models.ForeignKey("tenancy.Department", on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="assets", verbose_name=_("department"))

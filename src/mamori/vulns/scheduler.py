@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import threading
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -101,26 +102,68 @@ def weekly_run(now: dt.datetime | None = None, *, send: bool = True) -> WeeklyOu
     return outcome
 
 
-def claim(name: str, now: dt.datetime, schedule: str) -> bool:
+def next_daily(after: dt.datetime, clock: str) -> dt.datetime:
+    """The first "HH:MM" (JST) strictly after `after`."""
+    try:
+        hour, minute = (int(p) for p in clock.strip().split(":"))
+        at = dt.time(hour, minute)
+    except ValueError as exc:
+        raise ValueError(f"a daily time must look like '04:00', not {clock!r}") from exc
+    local = after.astimezone(JST)
+    candidate = dt.datetime.combine(local.date(), at, tzinfo=JST)
+    return candidate if candidate > local else candidate + dt.timedelta(days=1)
+
+
+Following = Callable[[dt.datetime, str], dt.datetime]
+
+
+@dataclass(frozen=True)
+class ScheduledTask:
+    """A job another app runs on the same scheduler (e.g. the daily backup verification)."""
+
+    name: str
+    schedule: Callable[[], str]
+    following: Following
+    run: Callable[[dt.datetime], object]
+
+
+TASKS: list[ScheduledTask] = []
+
+
+def register(task: ScheduledTask) -> None:
+    if all(t.name != task.name for t in TASKS):
+        TASKS.append(task)
+
+
+def claim(name: str, now: dt.datetime, schedule: str, following: Following = next_weekly) -> bool:
     """Take a due job (exactly one process wins) and set its next time; False when not due or taken."""
-    job, _ = ScheduledJob.objects.get_or_create(name=name, defaults={"next_run": next_weekly(now, schedule)})
+    job, _ = ScheduledJob.objects.get_or_create(name=name, defaults={"next_run": following(now, schedule)})
     return bool(ScheduledJob.objects.filter(pk=job.pk, next_run__lte=now).update(
-        next_run=next_weekly(now, schedule), last_started=now))
+        next_run=following(now, schedule), last_started=now))
+
+
+def _run(name: str, task: Callable[[], object]) -> None:
+    error = ""
+    try:
+        task()
+    except Exception:  # the scheduler must survive a failed run; the error is kept on the job
+        error = traceback.format_exc(limit=5)
+        log.exception("scheduled job %s failed", name)
+    ScheduledJob.objects.filter(name=name).update(last_finished=timezone.now(), last_error=error[:4000])
 
 
 def run_due_jobs(now: dt.datetime | None = None) -> bool:
-    """Run the weekly job if it is due; True when it ran."""
+    """Run the weekly job and every registered task that is due; True when any ran."""
     now = now or timezone.now()
-    if not claim(WEEKLY_JOB, now, settings.MAMORI_WEEKLY_RUN):
-        return False
-    error = ""
-    try:
-        weekly_run(now)
-    except Exception:  # the scheduler must survive a failed run; the error is kept on the job
-        error = traceback.format_exc(limit=5)
-        log.exception("weekly vulnerability run failed")
-    ScheduledJob.objects.filter(name=WEEKLY_JOB).update(last_finished=timezone.now(), last_error=error[:4000])
-    return True
+    ran = False
+    if claim(WEEKLY_JOB, now, settings.MAMORI_WEEKLY_RUN):
+        _run(WEEKLY_JOB, lambda: weekly_run(now))
+        ran = True
+    for task in TASKS:
+        if claim(task.name, now, task.schedule(), task.following):
+            _run(task.name, lambda t=task: t.run(now))  # type: ignore[misc]
+            ran = True
+    return ran
 
 
 class Scheduler(threading.Thread):

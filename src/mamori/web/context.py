@@ -20,7 +20,7 @@ SECTIONS: tuple[tuple[Any, str | None, str | None], ...] = (
     (_("Vulnerabilities"), "vulns:finding_list", "vulns.finding"),
     (_("Log monitoring"), None, None),
     (_("EHR access audit"), None, None),
-    (_("Backups"), None, None),
+    (_("Backups"), "backups:job_list", "backups.backupjob"),
     (_("Incidents & BCP"), None, None),
     (_("Checklist"), None, None),
     (_("Training"), None, None),
@@ -40,6 +40,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if model is not None and not allows(user, model, "view"):
             continue
         url = reverse(url_name) if url_name else None
-        sections.append({"label": label, "url": url, "active": bool(url and request.path == url),
+        active = bool(url and (request.path == url or (url != "/" and request.path.startswith(url))))
+        sections.append({"label": label, "url": url, "active": active,
                          "planned": url is None})
     return {"nav_sections": sections}
