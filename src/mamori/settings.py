@@ -6,6 +6,7 @@
 - MAMORI_ALLOWED_HOSTS: comma separated (default 127.0.0.1,localhost)
 - MAMORI_INSECURE_HTTP=1: allow cookies over plain HTTP (set by `mamori serve` on a loopback address only)
 - MAMORI_WEEKLY_RUN: when the weekly vulnerability run starts, in JST (default "mon 06:00")
+- MAMORI_BACKUP_RUN: when the daily backup verification starts, in JST (default "05:00")
 - MAMORI_SCHEDULER=0: do not start the in-process scheduler (run `mamori vulns weekly` from cron instead)
 - MAMORI_FEED_INBOX: folder whose feed files the weekly run imports (default <data dir>/feeds/inbox)
 - MAMORI_IMPORT_WORKER: 0 to decode large multi-file NVD imports in the importing process only (default: one
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "mamori.accounts",
     "mamori.ledger",
     "mamori.vulns",
+    "mamori.backups",
     "mamori.web",
 ]
 
@@ -244,6 +246,11 @@ LOGGING = {
 
 # Vulnerability intelligence: the weekly run and its e-mail.
 MAMORI_WEEKLY_RUN = os.environ.get("MAMORI_WEEKLY_RUN", "mon 06:00")
+MAMORI_BACKUP_RUN = os.environ.get("MAMORI_BACKUP_RUN", "05:00")  # daily backup verification, JST
+# Backup checks: an offline / write-once copy verified within, an integrity check within, a restore drill within.
+MAMORI_BACKUP_COPY_DAYS = int(os.environ.get("MAMORI_BACKUP_COPY_DAYS", "90"))
+MAMORI_BACKUP_INTEGRITY_DAYS = int(os.environ.get("MAMORI_BACKUP_INTEGRITY_DAYS", "7"))
+MAMORI_BACKUP_DRILL_DAYS = int(os.environ.get("MAMORI_BACKUP_DRILL_DAYS", "365"))
 MAMORI_SCHEDULER = os.environ.get("MAMORI_SCHEDULER", "1") != "0"
 MAMORI_FEED_INBOX = os.environ.get("MAMORI_FEED_INBOX", str(DATA_DIR / "feeds" / "inbox"))
 MAMORI_IMPORT_WORKER = os.environ.get("MAMORI_IMPORT_WORKER", "1") != "0"

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from mamori.accounts import api as accounts_api
 from mamori.audit import api as audit_api
+from mamori.backups import api as backups_api
 from mamori.ledger import api as ledger_api
 from mamori.vulns import api as vulns_api
 
@@ -17,6 +18,7 @@ api_patterns: list[Any] = [
     path("", include(accounts_api.router.urls)),
     path("", include(audit_api.router.urls)),
     path("", include(vulns_api.router.urls)),
+    path("", include(backups_api.router.urls)),
 ]
 
 urlpatterns = [
@@ -24,6 +26,7 @@ urlpatterns = [
     path("accounts/", include("mamori.accounts.urls")),
     path("ledger/", include("mamori.ledger.urls")),
     path("vulns/", include("mamori.vulns.urls")),
+    path("backups/", include("mamori.backups.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -30,6 +30,8 @@ TENANCY = ("tenancy.facility", "tenancy.department", "tenancy.staffmember")
 CATALOGUE = ("vulns.vulnerability", "vulns.keventry", "vulns.epssscore", "vulns.cveenrichment", "vulns.jvnentry",
              "vulns.csafadvisory")
 VULN_RUNS = ("vulns.feedimport", "vulns.matchrun")
+BACKUP_SETUP = ("backups.backupjob", "backups.backupcopy")
+BACKUP_RECORDS = ("backups.verificationrun", "backups.snapshotverdict", "backups.restoredrill")
 
 GRANTS: dict[str, dict[str, frozenset[Action]]] = {
     Role.SECURITY_MANAGER: {
@@ -43,9 +45,12 @@ GRANTS: dict[str, dict[str, frozenset[Action]]] = {
         **dict.fromkeys(VULN_RUNS, WRITE),
         "vulns.finding": WRITE,
         "vulns.weeklyreport": WRITE,
+        **dict.fromkeys(BACKUP_SETUP, ALL),
+        **dict.fromkeys(BACKUP_RECORDS, WRITE),
     },
     Role.IT_STAFF: {**dict.fromkeys(LEDGER, WRITE), **dict.fromkeys(TENANCY, READ), **dict.fromkeys(CATALOGUE, READ),
-                    **dict.fromkeys(VULN_RUNS, WRITE), "vulns.finding": WRITE, "vulns.weeklyreport": READ},
+                    **dict.fromkeys(VULN_RUNS, WRITE), "vulns.finding": WRITE, "vulns.weeklyreport": READ,
+                    **dict.fromkeys(BACKUP_SETUP, WRITE), **dict.fromkeys(BACKUP_RECORDS, WRITE)},
     Role.VENDOR: {
         "ledger.asset": READ,
         "ledger.vendor": READ,
@@ -57,7 +62,8 @@ GRANTS: dict[str, dict[str, frozenset[Action]]] = {
     },
     Role.EXECUTIVE: {"tenancy.facility": READ},
     Role.INSPECTOR: {**dict.fromkeys(LEDGER, READ), "tenancy.facility": READ, **dict.fromkeys(CATALOGUE, READ),
-                     **dict.fromkeys(VULN_RUNS, READ), "vulns.finding": READ, "vulns.weeklyreport": READ},
+                     **dict.fromkeys(VULN_RUNS, READ), "vulns.finding": READ, "vulns.weeklyreport": READ,
+                     **dict.fromkeys(BACKUP_SETUP + BACKUP_RECORDS, READ)},
     Role.PRIVACY_OFFICER: {**dict.fromkeys(TENANCY, READ)},
 }
 

@@ -1,5 +1,7 @@
-"""Backup commands (no database needed): `mamori backup verify` judges a restic or borg repository's snapshots,
-`mamori backup drill` restores a sample and compares it with production."""
+"""Backup commands. With no database: `mamori backup verify` judges a restic or borg repository's snapshots (or a
+folder of manifests), `mamori backup drill` restores a sample and compares it with production. With Mamori's
+database: `mamori backup jobs` lists the registered jobs with their checks, `mamori backup run` verifies them
+(for cron), storing the verdicts the web pages show."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_commands", "cmd_backup_drill", "cmd_backup_verify"]
+__all__ = ["add_commands", "cmd_backup_drill", "cmd_backup_jobs", "cmd_backup_run", "cmd_backup_verify"]
 
 
 def add_commands(sub: Any) -> None:
@@ -39,6 +41,19 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--production-root", type=Path, default=Path("/"),
                    help="where the backed-up paths live now, to compare hashes with (default /)")
     p.add_argument("--json", action="store_true")
+    p = backup_sub.add_parser("jobs", help="the registered backup jobs, their restore points and failed checks",
+                              description="Exit status: 0 every job passes every check; 1 a check fails.")
+    p.set_defaults(handler=cmd_backup_jobs)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--user", help="run as this user (their permissions apply)")
+    p = backup_sub.add_parser(
+        "run", help="verify the registered jobs Mamori can read (restic, borg, manifests) and store the verdicts",
+        description="Exit status: 0 every newest snapshot is clean; 1 one is suspected or a repository could not "
+                    "be read.")
+    p.set_defaults(handler=cmd_backup_run)
+    p.add_argument("--job", action="append", metavar="CODE", help="only this job (repeatable)")
+    p.add_argument("--sample", type=int, default=None, help="files restored and checked per snapshot (300)")
+    p.add_argument("--user", help="run as this user (their permissions apply)")
 
 
 def _repository_arguments(p: argparse.ArgumentParser, *, manifests: bool = False) -> None:
@@ -163,3 +178,75 @@ def cmd_backup_verify(args: argparse.Namespace) -> int:
     else:
         _print_report(report)
     return 0 if report.ok else 1
+
+
+def _registered(args: argparse.Namespace, action: str) -> tuple[Any, Any]:
+    from mamori.backups.models import BackupJob
+    from mamori.cli.common import run_as, scoped
+
+    user = run_as(args)
+    return user, scoped(BackupJob, user, action).filter(active=True).select_related("facility", "system")
+
+
+def cmd_backup_jobs(args: argparse.Namespace) -> int:
+    from mamori.cli.common import setup_django
+
+    setup_django()
+    from mamori.backups.facts import job_status
+
+    _user, jobs = _registered(args, "view")
+    rows = []
+    for job in jobs:
+        status = job_status(job)
+        run = status.run
+        rows.append({"facility": job.facility.code, "code": job.code, "name": job.name, "tool": job.tool,
+                     "newest_state": run.newest_state if run else None,
+                     "last_clean": {"id": run.last_clean_id, "short_id": run.last_clean_short_id,
+                                    "time": run.last_clean_time.isoformat()}
+                     if run and run.last_clean_id and run.last_clean_time else None,
+                     "checks": [{"code": c.code, "severity": str(c.severity), "text": c.text} for c in status.checks]})
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+    else:
+        for row in rows:
+            last = row["last_clean"]
+            print(f"{row['code']:12} {row['name']}  newest: {row['newest_state'] or 'not verified'}  "
+                  f"last clean: {last['short_id'] + ' ' + last['time'] if last else 'none'}")
+            for check in row["checks"]:
+                print(f"    {check['severity'].upper():8} {check['text']}")
+    return 1 if any(r["checks"] for r in rows) else 0
+
+
+def cmd_backup_run(args: argparse.Namespace) -> int:
+    from mamori.cli.common import setup_django
+
+    setup_django()
+    from mamori.audit.context import acting_as
+    from mamori.backups.choices import READABLE_TOOLS, RunTrigger
+    from mamori.backups.verification import verify_job
+    from mamori.cli.common import actor_for, policy_allows
+    from mamori.engines.backup.verify import DEFAULT_SAMPLE
+
+    user, jobs = _registered(args, "view")
+    if user is not None and not policy_allows(user, "backups.verificationrun", "add"):
+        print(f"mamori: {user.username} may not verify backups", file=sys.stderr)
+        return 2
+    jobs = jobs.filter(tool__in=list(READABLE_TOOLS))
+    if args.job:
+        jobs = jobs.filter(code__in=args.job)
+        missing = set(args.job) - set(jobs.values_list("code", flat=True))
+        if missing:
+            print(f"mamori: no readable active job {', '.join(sorted(missing))}", file=sys.stderr)
+            return 2
+    failed = False
+    with acting_as(actor_for(user)):
+        for job in jobs:
+            run = verify_job(job, trigger=RunTrigger.CLI, sample_size=args.sample or DEFAULT_SAMPLE)
+            if run.failed:
+                failed = True
+                print(f"{job.code}: could not be read ({run.error_code}): {run.error}", file=sys.stderr)
+                continue
+            failed = failed or run.newest_state != "clean" or run.integrity_ok is False
+            print(f"{job.code}: {run.snapshots} snapshots, newest {run.newest_state}, last clean "
+                  f"{run.last_clean_short_id or 'none'} ({run.seconds:.1f} s)")
+    return 1 if failed else 0

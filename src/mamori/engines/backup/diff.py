@@ -37,7 +37,10 @@ class SnapshotDiff:
 
     @property
     def changed(self) -> int:
-        return len(self.added) + len(self.removed) + len(self.modified)
+        """Files added, removed or modified; a rename (the old name removed, the new one added) counts once."""
+        removed = set(self.removed)
+        renames = sum(1 for old, _new in self.renamed if old in removed)
+        return len(self.added) + len(self.removed) + len(self.modified) - renames
 
     @property
     def change_ratio(self) -> float:

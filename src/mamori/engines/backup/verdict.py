@@ -82,6 +82,7 @@ def _listing_reasons(diff: SnapshotDiff, history: Sequence[float]) -> list[Snaps
     if diff.new_extensions:
         extension, count = diff.new_extensions.most_common(1)[0]
         examples = tuple(new for _old, new in diff.renamed if new.lower().endswith("." + extension))[:5]
+        extension = examples[0][-len(extension):] if examples else extension  # as the files have it (.GxzrLqNfm)
         mass = count >= MASS_RENAME_FILES or (diff.previous_files and count >= MASS_RENAME_SHARE * diff.previous_files
                                               and count >= 3)
         state = SnapshotState.ENCRYPTED if mass else SnapshotState.SUSPICIOUS
