@@ -26,10 +26,11 @@ def test_demo_loads_completely_with_one_audit_entry() -> None:
     assert path.appliance is not None and path.appliance.os_version == "6.0.4" and path.targets.count() == 4
     assert RemoteAccessPath.objects.get(code="RP-03").appliance is None
     # the facility's own entry, the discovery scan, one per demo feed import (NVD, JVN, KEV, EPSS, CVE JSON 5,
-    # the CSAF folder), the match run, its report and one entry for the load: not a thousand per-row entries
-    assert sorted(AuditEntry.objects.values_list("action", flat=True)) == [
+    # the CSAF folder), the match run, its report, the three backup jobs with their six copies, three drills and
+    # three verifications, and one entry for the load: not a thousand per-row entries
+    assert sorted(AuditEntry.objects.values_list("action", flat=True)) == sorted([
         "create", "create", "demo_loaded", "discovery_import", *["feed_import"] * 6, "vulns_match",
-        "vulns_weekly_report"]
+        "vulns_weekly_report", *["create"] * 12, *["backup_verified"] * 3])
     assert verify().ok
 
 

@@ -63,6 +63,14 @@ def _load_vuln_feeds(facility: Facility) -> int:
     return outcome.run.findings if outcome.run else 0
 
 
+def _load_backups(facility: Facility) -> dict[str, str]:
+    from django.conf import settings
+
+    from mamori.demo.backups import load_demo_backups
+
+    return load_demo_backups(facility.pk, Path(settings.DATA_DIR))
+
+
 @transaction.atomic
 def load_demo(*, seed: int = 20261122, assets_target: int = 1000, hospital: DemoHospital | None = None
               ) -> DemoLoadResult:
@@ -127,8 +135,10 @@ def load_demo(*, seed: int = 20261122, assets_target: int = 1000, hospital: Demo
     scan_time = dt.datetime.combine(demo.facility_today - dt.timedelta(days=4), dt.time(9, 0), tzinfo=JST)
     run = import_nmap(demo_scan_xml(demo, scan_time), "medical-segment-scan.xml", facility)
     findings = _load_vuln_feeds(facility)
+    backups = _load_backups(facility)
     counts = {"departments": len(departments), "staff": len(demo.staff), "segments": len(segments),
               "vendors": len(vendors), "assets": len(assets), "remote_paths": len(paths),
-              "unregistered_hosts_found": run.unregistered_count, "vulnerability_findings": findings}
+              "unregistered_hosts_found": run.unregistered_count, "vulnerability_findings": findings,
+              "backup_jobs": len(backups)}
     record("demo_loaded", instance=facility, changes={"seed": seed, **counts})
     return DemoLoadResult(facility=facility.name, counts=counts)
