@@ -60,7 +60,13 @@ def test_a_wrong_password_is_a_failed_run_with_the_reason_and_no_verdicts(tool: 
     assert run.failed and run.error_code == "wrong_password" and run.finished is not None
     assert not SnapshotVerdict.objects.filter(run=run).exists()
     assert "not the password" not in run.error
-    assert job_status(job).run is None  # a failed run says nothing about the snapshots
+    status = job_status(job)
+    assert status.run is None  # a failed run says nothing about the snapshots
+    assert status.checks[0].code == "repository_unreadable" and dict(status.checks[0].args)["error"] == "wrong_password"
+    job.password_file = str(tool.password_file)
+    job.save()
+    assert not verify_job(job, sample_size=5).failed
+    assert "repository_unreadable" not in {c.code for c in job_status(job).checks}
 
 
 def test_a_missing_repository_is_a_failed_run(tool: Tool, tmp_path: Path) -> None:  # noqa: F811
@@ -72,15 +78,23 @@ def test_a_missing_repository_is_a_failed_run(tool: Tool, tmp_path: Path) -> Non
 
 def test_mamori_runs_a_sample_restore_drill_of_the_last_clean_snapshot(tool: Tool) -> None:  # noqa: F811
     repo, _files = history(tool, edits)
-    job = registered(tool, repo)
+    job = registered(tool, repo, production_root="/")  # the share was backed up from this machine's own folders
     verify_job(job, sample_size=20)
-    drill = run_drill_for_job(job, files=10, production_root=Path("/"))
+    drill = run_drill_for_job(job, files=10)
     assert drill.automated and drill.files_restored == 10 and drill.bytes_restored > 0
     # the share was not touched after the last backup: every restored file matches production byte for byte
     assert drill.hashes_matched == 10 and drill.hashes_mismatched == 0 and drill.ok
     assert drill.snapshot_id == job_status(job).run.last_clean_short_id  # type: ignore[union-attr]
     assert "drill_overdue" not in {c.code for c in job_status(job).checks}
     assert RestoreDrill.objects.filter(job=job).count() == 1
+    unseen = run_drill_for_job(registered_again(job), files=10)  # production not visible: types checked only
+    assert unseen.files_restored == 10 and unseen.hashes_matched == 0 and unseen.not_comparable == 0 and unseen.ok
+
+
+def registered_again(job: object) -> object:
+    job.production_root = ""  # type: ignore[attr-defined]
+    job.save()  # type: ignore[attr-defined]
+    return job
 
 
 def test_a_job_recorded_by_hand_cannot_be_verified_or_drilled() -> None:

@@ -30,8 +30,9 @@ class BackupJobSerializer(FacilityScopedSerializer):
     class Meta:
         model = BackupJob
         fields = ("id", "facility", "code", "name", "system", "backup_host", "tool", "repository", "password_file",
-                  "password_env", "schedule", "rpo_hours", "generations_required", "rto_hours", "restore_procedure",
-                  "restore_procedure_reviewed", "last_integrity_check", "integrity_ok", "active", "notes", "status")
+                  "password_env", "production_root", "schedule", "rpo_hours", "generations_required", "rto_hours",
+                  "restore_procedure", "restore_procedure_reviewed", "last_integrity_check", "integrity_ok", "active",
+                  "notes", "status")
 
     def get_status(self, job: BackupJob) -> dict[str, Any]:
         status = job_status(job)

@@ -30,6 +30,7 @@ def _last_good(run: VerificationRun | None) -> dt.datetime | None:
 def job_facts(job: BackupJob, run: VerificationRun | None = None, last_drill: RestoreDrill | None = None
               ) -> JobFacts:
     run = run if run is not None else latest_run(job)
+    newest = job.runs.filter(finished__isnull=False).order_by("-started").only("error_code").first()
     if last_drill is None:
         last_drill = job.drills.order_by("-performed_at").first()
     system, host = job.system, job.backup_host
@@ -46,6 +47,7 @@ def job_facts(job: BackupJob, run: VerificationRun | None = None, last_drill: Re
         production_segments=[system.segment.code] if system.segment else [],
         backup_host_domain=host.ad_domain if host else "",
         production_domains=[system.ad_domain] if system.ad_domain else [],
+        repository_error=newest.error_code if newest is not None else "",
     )
 
 

@@ -21,9 +21,9 @@ class BackupJobForm(ScopedModelForm):
     class Meta:
         model = BackupJob
         fields = ("facility", "code", "name", "system", "backup_host", "tool", "repository", "password_file",
-                  "password_env", "schedule", "rpo_hours", "generations_required", "rto_hours", "restore_procedure",
-                  "restore_procedure_file", "restore_procedure_reviewed", "last_integrity_check", "integrity_ok",
-                  "active", "notes")
+                  "password_env", "production_root", "schedule", "rpo_hours", "generations_required", "rto_hours",
+                  "restore_procedure", "restore_procedure_file", "restore_procedure_reviewed", "last_integrity_check",
+                  "integrity_ok", "active", "notes")
         widgets = {"restore_procedure_reviewed": forms.DateInput(attrs={"type": "date"}),
                    "last_integrity_check": DATETIME, "notes": forms.Textarea(attrs={"rows": 3})}
 

@@ -44,6 +44,10 @@ class BackupJob(MamoriModel):
                                                  "Mamori only). The password itself is never stored."))
     password_env = models.CharField(_("password environment variable"), max_length=100, blank=True,
                                     help_text=_("Or: the name of an environment variable holding the password."))
+    production_root = models.CharField(
+        _("production files seen at"), max_length=500, blank=True,
+        help_text=_("restic/borg: where Mamori sees the backed-up files today (e.g. a read-only mount of the share), "
+                    "so that a sample restore drill compares their SHA-256; empty: hashes are not compared."))
     schedule = models.CharField(_("schedule"), max_length=100, help_text=_("e.g. 毎日 02:00"))
     rpo_hours = models.PositiveIntegerField(_("RPO (hours)"), validators=[MinValueValidator(1)],
                                             help_text=_("The most data the hospital accepts to lose."))

@@ -67,8 +67,10 @@ def backup_todos(user: Any) -> list[Todo]:
         ("critical", ("no_safe_copy",), _("Backups without an offline or write-once copy"),
          _("At 半田病院, 大阪急性期 and 岡山 the backups on the network were encrypted with everything else. Keep "
            "one copy offline or immutable.")),
-        ("critical", ("rpo_exceeded", "no_backup", "integrity_failed"), _("Backups that are too old or damaged"),
-         _("The last good backup is older than the RPO, none is known, or the repository's own check failed.")),
+        ("critical", ("rpo_exceeded", "no_backup", "integrity_failed", "repository_unreadable"),
+         _("Backups that are too old, damaged or unreadable"),
+         _("The last good backup is older than the RPO, none is known, the repository's own check failed, or "
+           "Mamori could not read the repository.")),
         ("high", ("same_segment", "same_domain"), _("Backup hosts reachable from production"),
          _("A backup host in the production segment or AD domain falls with it: move it out, or keep an offline "
            "copy.")),

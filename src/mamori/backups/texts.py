@@ -91,6 +91,9 @@ def check_text(check: JobCheck, facts: JobFacts, now: dt.datetime | None = None)
                  "administrator credentials reach it too.") % args
     if code == "drill_overdue":
         return _("The last successful restore drill was %(when)s.") % {"when": _ago(facts.last_drill, now)}
+    if code == "repository_unreadable":
+        return _("The newest verification could not read the repository (%(error)s): until it can, nothing is "
+                 "known of the newest backups.") % args
     if code == "snapshot_encrypted":
         return _("The newest snapshot holds encrypted files: restore from the last clean one.")
     if code == "snapshot_suspicious":

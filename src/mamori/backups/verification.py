@@ -112,10 +112,11 @@ def _scratch() -> Path:
     return folder
 
 
-def run_drill_for_job(job: BackupJob, *, files: int = 50, production_root: Path = Path("/"),
+def run_drill_for_job(job: BackupJob, *, files: int = 50, production_root: Path | None = None,
                       snapshot_id: str | None = None, repository: BackupRepository | None = None) -> RestoreDrill:
     """Mamori's own sample restore drill: restore `files` files of the last clean snapshot (or the one named),
-    compare their hashes with production and their contents with their types, and record it."""
+    check their contents against their types and, where the job says where production is seen (or
+    `production_root` is given), compare their hashes with it; record it."""
     from mamori.engines.backup.drill import run_drill
 
     if job.tool not in RESTORABLE_TOOLS:
@@ -126,6 +127,8 @@ def run_drill_for_job(job: BackupJob, *, files: int = 50, production_root: Path 
     chosen = [s for s in snapshots if wanted in (s.id, s.short_id)]
     if not chosen:
         raise NotReadable(f"the repository holds no snapshot {wanted}")
+    if production_root is None and job.production_root:
+        production_root = Path(job.production_root)
     with tempfile.TemporaryDirectory(prefix="mamori-drill-", dir=_scratch()) as scratch:
         result = run_drill(repo, chosen[-1], Path(scratch), files=files, production_root=production_root)
     return RestoreDrill.objects.create(

@@ -4,7 +4,7 @@ What the real cases lacked (半田病院, 大阪急性期, 岡山: backups on th
 宇陀: a tape never inserted) and what checklist item 3-② and the 3-2-1-1-0 rule ask for: a recent good
 backup within the RPO, enough generations, an offline or write-once copy that was verified recently, a
 passing integrity check, the backup host outside the production segment and AD domain, a restore drill within
-the year, and a newest snapshot that is not encrypted.
+the year, a newest snapshot that is not encrypted, and a repository the newest verification could read.
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ class JobFacts:
     production_segments: Collection[str] = ()
     backup_host_domain: str = ""
     production_domains: Collection[str] = ()
+    repository_error: str = ""  # the newest verification could not read the repository (its error code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,7 @@ CHECK_TEXTS: dict[str, str] = {
     "same_segment": "the backup host {host} is in the production segment {segment}",
     "same_domain": "the backup host {host} is joined to the production AD domain {domain}",
     "drill_overdue": "the last restore drill was {when}",
+    "repository_unreadable": "the newest verification could not read the repository ({error})",
     "snapshot_encrypted": "the newest snapshot holds encrypted files: restore from the last clean one",
     "snapshot_suspicious": "the newest snapshot is suspicious: look at it before retention prunes older ones",
 }
@@ -134,6 +136,8 @@ def check_job(job: JobFacts, now: dt.datetime, limits: Limits | None = None) -> 
     """Every check the job fails, critical ones first."""
     limits = limits or Limits()
     found: list[JobCheck] = []
+    if job.repository_error:
+        found.append(JobCheck("repository_unreadable", Severity.CRITICAL, (("error", job.repository_error),)))
     if job.newest_state == SnapshotState.ENCRYPTED:
         found.append(JobCheck("snapshot_encrypted", Severity.CRITICAL))
     elif job.newest_state == SnapshotState.SUSPICIOUS:
