@@ -319,13 +319,16 @@ def years(data_dir: Path) -> Iterator[Path]:
 def timed_match(index: VulnIndex, assets: list[Asset], label: str) -> float:
     started = time.perf_counter()
     pairs = exact = 0
-    exact_in: dict[int, int] = {}  # identical assets share one tuple of hits
-    for _asset, hits in index.match_all(assets):
+    # Identical assets get the same hits: count the exact ones once per distinct asset (keyed by what the asset
+    # is, not by id(hits): a freed tuple's id is reused, which miscounted ledgers where no asset repeats).
+    exact_in: dict[object, int] = {}
+    for asset, hits in index.match_all(assets):
         pairs += len(hits)
-        key = id(hits)
-        if key not in exact_in:
-            exact_in[key] = sum(1 for h in hits if h.tier is MatchTier.EXACT)
-        exact += exact_in[key]
+        key = (asset.cpes, asset.software)
+        known = exact_in.get(key)
+        if known is None:
+            known = exact_in[key] = sum(1 for h in hits if h.tier is MatchTier.EXACT)
+        exact += known
     elapsed = time.perf_counter() - started
     distinct = len({cpe for a in assets for cpe in a.cpes})
     print(f"match {len(assets):,} assets ({label}; {distinct:,} distinct CPEs): {elapsed:.2f} s, "
