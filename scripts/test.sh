@@ -4,13 +4,15 @@
 source "$(dirname "$0")/_venv.sh"
 ensure_venv "[test]"
 
-# System packages for the browser test (Debian chromium + a Japanese font) and real nmap/restic/borg.
+# System packages for the browser test (Debian chromium + a Japanese font), real nmap/restic/borg, and poppler
+# (pdftoppm/pdftotext/pdffonts) to render and read the exported checklist PDFs.
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 fc-list 2>/dev/null | grep -qiE 'ipa|noto sans cjk' || missing+=(fonts-ipafont-gothic)
 command -v nmap >/dev/null 2>&1 || missing+=(nmap)
 command -v restic >/dev/null 2>&1 || missing+=(restic)
 command -v borg >/dev/null 2>&1 || missing+=(borgbackup)
+command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
