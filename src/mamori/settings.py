@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "mamori.ledger",
     "mamori.vulns",
     "mamori.backups",
+    "mamori.checklist",
     "mamori.web",
 ]
 

@@ -27,6 +27,7 @@ urlpatterns = [
     path("ledger/", include("mamori.ledger.urls")),
     path("vulns/", include("mamori.vulns.urls")),
     path("backups/", include("mamori.backups.urls")),
+    path("checklist/", include("mamori.checklist.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

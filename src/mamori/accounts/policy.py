@@ -32,6 +32,7 @@ CATALOGUE = ("vulns.vulnerability", "vulns.keventry", "vulns.epssscore", "vulns.
 VULN_RUNS = ("vulns.feedimport", "vulns.matchrun")
 BACKUP_SETUP = ("backups.backupjob", "backups.backupcopy")
 BACKUP_RECORDS = ("backups.verificationrun", "backups.snapshotverdict", "backups.restoredrill")
+CHECKLIST = ("checklist.checklistresponse", "checklist.itemanswer", "checklist.evidencefile")
 
 GRANTS: dict[str, dict[str, frozenset[Action]]] = {
     Role.SECURITY_MANAGER: {
@@ -47,10 +48,12 @@ GRANTS: dict[str, dict[str, frozenset[Action]]] = {
         "vulns.weeklyreport": WRITE,
         **dict.fromkeys(BACKUP_SETUP, ALL),
         **dict.fromkeys(BACKUP_RECORDS, WRITE),
+        **dict.fromkeys(CHECKLIST, WRITE),
     },
     Role.IT_STAFF: {**dict.fromkeys(LEDGER, WRITE), **dict.fromkeys(TENANCY, READ), **dict.fromkeys(CATALOGUE, READ),
                     **dict.fromkeys(VULN_RUNS, WRITE), "vulns.finding": WRITE, "vulns.weeklyreport": READ,
-                    **dict.fromkeys(BACKUP_SETUP, WRITE), **dict.fromkeys(BACKUP_RECORDS, WRITE)},
+                    **dict.fromkeys(BACKUP_SETUP, WRITE), **dict.fromkeys(BACKUP_RECORDS, WRITE),
+                    **dict.fromkeys(CHECKLIST, WRITE)},
     Role.VENDOR: {
         "ledger.asset": READ,
         "ledger.vendor": READ,
@@ -59,11 +62,15 @@ GRANTS: dict[str, dict[str, frozenset[Action]]] = {
         "ledger.vendordisclosure": frozenset({Action.VIEW, Action.ADD}),  # vendors submit their own MDS/SDS
         **dict.fromkeys(CATALOGUE, READ),
         "vulns.finding": READ,  # the findings on their own devices
+        # their own 事業者確認用 only (vendor_path): answer it and attach their evidence
+        "checklist.checklistresponse": frozenset({Action.VIEW, Action.CHANGE}),
+        "checklist.itemanswer": frozenset({Action.VIEW, Action.CHANGE}),
+        "checklist.evidencefile": frozenset({Action.VIEW, Action.ADD}),
     },
     Role.EXECUTIVE: {"tenancy.facility": READ},
     Role.INSPECTOR: {**dict.fromkeys(LEDGER, READ), "tenancy.facility": READ, **dict.fromkeys(CATALOGUE, READ),
                      **dict.fromkeys(VULN_RUNS, READ), "vulns.finding": READ, "vulns.weeklyreport": READ,
-                     **dict.fromkeys(BACKUP_SETUP + BACKUP_RECORDS, READ)},
+                     **dict.fromkeys(BACKUP_SETUP + BACKUP_RECORDS, READ), **dict.fromkeys(CHECKLIST, READ)},
     Role.PRIVACY_OFFICER: {**dict.fromkeys(TENANCY, READ)},
 }
 

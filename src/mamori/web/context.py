@@ -22,7 +22,7 @@ SECTIONS: tuple[tuple[Any, str | None, str | None], ...] = (
     (_("EHR access audit"), None, None),
     (_("Backups"), "backups:job_list", "backups.backupjob"),
     (_("Incidents & BCP"), None, None),
-    (_("Checklist"), None, None),
+    (_("Checklist"), "checklist:response_list", "checklist.checklistresponse"),
     (_("Training"), None, None),
     (_("Users"), "accounts:user_list", "accounts.user"),
     (_("Audit trail"), "web:audit_list", "audit.auditentry"),

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ChecklistConfig(AppConfig):
+    name = "mamori.checklist"
+    label = "checklist"
+    verbose_name = _("Checklist")
