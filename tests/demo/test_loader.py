@@ -27,10 +27,12 @@ def test_demo_loads_completely_with_one_audit_entry() -> None:
     assert RemoteAccessPath.objects.get(code="RP-03").appliance is None
     # the facility's own entry, the discovery scan, one per demo feed import (NVD, JVN, KEV, EPSS, CVE JSON 5,
     # the CSAF folder), the match run, its report, the three backup jobs with their six copies, three drills and
-    # three verifications, and one entry for the load: not a thousand per-row entries
+    # three verifications, the checklist (its 13 answers given, two evidence files, two vendor forms sent) and
+    # one entry for the load: not a thousand per-row entries
     assert sorted(AuditEntry.objects.values_list("action", flat=True)) == sorted([
         "create", "create", "demo_loaded", "discovery_import", *["feed_import"] * 6, "vulns_match",
-        "vulns_weekly_report", *["create"] * 12, *["backup_verified"] * 3])
+        "vulns_weekly_report", *["create"] * 12, *["backup_verified"] * 3,
+        *["create"] * 3, *["update"] * 2, *["update"] * 13, *["create"] * 2])
     assert verify().ok
 
 

@@ -63,6 +63,12 @@ def _load_vuln_feeds(facility: Facility) -> int:
     return outcome.run.findings if outcome.run else 0
 
 
+def _load_checklist(facility: Facility, today: dt.date) -> dict[str, int]:
+    from mamori.demo.checklist import load_demo_checklist
+
+    return load_demo_checklist(facility, today)
+
+
 def _load_backups(facility: Facility) -> dict[str, str]:
     from django.conf import settings
 
@@ -136,9 +142,10 @@ def load_demo(*, seed: int = 20261122, assets_target: int = 1000, hospital: Demo
     run = import_nmap(demo_scan_xml(demo, scan_time), "medical-segment-scan.xml", facility)
     findings = _load_vuln_feeds(facility)
     backups = _load_backups(facility)
+    checklist = _load_checklist(facility, demo.facility_today)
     counts = {"departments": len(departments), "staff": len(demo.staff), "segments": len(segments),
               "vendors": len(vendors), "assets": len(assets), "remote_paths": len(paths),
               "unregistered_hosts_found": run.unregistered_count, "vulnerability_findings": findings,
-              "backup_jobs": len(backups)}
+              "backup_jobs": len(backups), **checklist}
     record("demo_loaded", instance=facility, changes={"seed": seed, **counts})
     return DemoLoadResult(facility=facility.name, counts=counts)
