@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from mamori.checklist.choices import AnswerChoice
 from mamori.checklist.models import ChecklistResponse, ItemAnswer, fiscal_year_bounds
 from mamori.engines.checklist.model import ItemDefinition
 
@@ -28,6 +29,8 @@ class AnswerForm(forms.ModelForm):  # type: ignore[type-arg]
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.response, self.item, self.limit = response, item, limit
+        for name in ("first_answer", "second_answer"):
+            self.fields[name].choices = [("", _("(not answered)")), *AnswerChoice.choices]  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

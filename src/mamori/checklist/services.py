@@ -143,7 +143,8 @@ def vendor_status(facility: Facility, fiscal_year: int) -> list[dict[str, Any]]:
     responses = {r.vendor_id: r for r in ChecklistResponse.objects.filter(
         facility=facility, fiscal_year=fiscal_year, form=FormKind.VENDOR).annotate(
         answered=Count("answers", filter=~Q(answers__first_answer="")),
-        no=Count("answers", filter=Q(answers__first_answer="no") & ~Q(answers__second_answer="yes")),
+        no=Count("answers", filter=Q(answers__second_answer="no")
+                 | (Q(answers__second_answer="") & Q(answers__first_answer="no"))),
         total=Count("answers"))}
     return [{"vendor": v, "response": responses.get(v.pk)} for v in Vendor.objects.filter(facility=facility)
             .order_by("name")]

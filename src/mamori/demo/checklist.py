@@ -29,7 +29,8 @@ ANSWERS: dict[str, tuple[str, dt.date, dt.date | None, str]] = {
             "電子カルテ保守用 VPN 装置のファームウェア更新を保守事業者と調整中"),
     "2-⑦": ("yes", dt.date(2025, 6, 23), None, "ドメインのパスワードポリシーを 13 文字以上に変更済み"),
     "2-⑩": ("no", dt.date(2025, 6, 23), dt.date(2027, 3, 31), "電子カルテ更新（令和9年度）で二要素認証を導入予定"),
-    "2-⑬": ("no", dt.date(2025, 7, 1), dt.date(2026, 2, 27), "RP-03（臨床検査システム）の接続元 IP 制限を依頼済み"),
+    "2-⑬": ("no", dt.date(2025, 7, 1), dt.date(2026, 2, 27),
+            "RP-03（生体情報モニタ メーカー保守VPN）の接続元 IP 制限を依頼済み"),
     "3-①": ("yes", dt.date(2025, 7, 1), None, "連絡体制図（令和7年6月改訂）"),
 }
 EVIDENCE = {
@@ -60,7 +61,7 @@ def load_demo_checklist(facility: Facility, today: dt.date) -> dict[str, int]:
     for number, (name, data) in EVIDENCE.items():
         if number in answers:
             _attach(answers[number], name, data, ANSWERS[number][1])
-    services.refresh_suggestions(response, today)
+    services.refresh_suggestions(response)  # with today's date, as the pages compute them
     vendors = list(Vendor.objects.filter(facility=facility, code__in=VENDOR_CODES).order_by("code"))
     sent = services.assign_vendor_forms(facility, YEAR, vendors)
     if sent:
