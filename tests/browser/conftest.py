@@ -40,3 +40,13 @@ def page(chromium_path: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         yield tab
         context.close()
         browser.close()
+
+
+def sign_in(page: Any, base: str, username: str) -> None:
+    """Sign in through the login form with the factories' password."""
+    from tests import factories
+
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", factories.PASSWORD)
+    page.click("button.primary")

@@ -17,18 +17,11 @@ from mamori.demo.backups import LOCKBIT_EXTENSION
 from mamori.demo.loader import load_demo
 from mamori.tenancy.models import Facility
 from tests import factories
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import SCREENSHOTS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 JOBS = ("BK-EHR", "BK-IJI", "BK-FILE")
-
-
-def _sign_in(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.click("button.primary")
 
 
 def _last_clean(job: BackupJob) -> SnapshotVerdict:
@@ -51,7 +44,7 @@ def test_it_staff_sees_the_encrypted_backup_verifies_it_and_records_a_drill(live
     jobs = {j.code: j for j in BackupJob.objects.filter(facility=facility)}
     assert set(jobs) == set(JOBS)
     base = live_server.url
-    _sign_in(page, base, "joho")
+    sign_in(page, base, "joho")
 
     # The home page: backup to-dos under checklist 3-②, the encrypted job and the one with no offline copy linked.
     todos = page.locator("[data-testid=todos]")
@@ -151,7 +144,7 @@ def test_an_inspector_reads_the_backups_but_cannot_verify(live_server: Any, page
     inspector = factories.user("inspector", facility, username="kansa")
     job = BackupJob.objects.get(facility=facility, code="BK-FILE")
     base = live_server.url
-    _sign_in(page, base, "kansa")
+    sign_in(page, base, "kansa")
 
     page.click("nav.sidenav >> text=バックアップ")
     page.wait_for_url(f"{base}/backups/")

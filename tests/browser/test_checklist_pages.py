@@ -21,7 +21,7 @@ from mamori.demo.loader import load_demo
 from mamori.ledger.models import RemoteAccessPath, Vendor
 from mamori.tenancy.models import Facility
 from tests import factories
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import SCREENSHOTS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,13 +29,6 @@ YEAR = 2025
 ITEM = "2-⑬"  # remote maintenance restricted by source address: いいえ in the demo, 目標日 2026-02-27
 EVIDENCE_NAME = "接続元制限_設定.pdf"
 EVIDENCE_DATA = b"%PDF-1.4\n% RP-01 / RP-03 / RP-07: source address restriction requested\n%%EOF\n"
-
-
-def _sign_in(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.click("button.primary")
 
 
 def _failed_load(status: int) -> str:
@@ -80,7 +73,7 @@ def test_it_staff_answers_the_2nd_check_attaches_evidence_and_exports(live_serve
                       .values_list("name", flat=True))
     assert open_paths  # the demo's FortiGate and the monitor vendor's VPN accept any source
     base = live_server.url
-    _sign_in(page, base, "joho")
+    sign_in(page, base, "joho")
 
     # The list, reached through the side navigation: the FY2025 hospital form and the vendors' forms.
     page.click("nav.sidenav >> text=チェックリスト")
@@ -211,7 +204,7 @@ def test_a_vendor_answers_only_its_own_form(live_server: Any, page: Any) -> None
     own = ChecklistResponse.objects.get(facility=facility, form="vendor", vendor=ehr)
     other = ChecklistResponse.objects.get(facility=facility, form="vendor", vendor__code="V-NET")
     base = live_server.url
-    _sign_in(page, base, "ehr-vendor")
+    sign_in(page, base, "ehr-vendor")
 
     page.click("nav.sidenav >> text=チェックリスト")
     page.wait_for_url(f"{base}/checklist/")
@@ -266,7 +259,7 @@ def test_an_inspector_reads_and_exports_but_answers_nothing(live_server: Any, pa
     factories.user("inspector", facility, username="kansa")
     hospital = _hospital(facility)
     base = live_server.url
-    _sign_in(page, base, "kansa")
+    sign_in(page, base, "kansa")
 
     page.click("nav.sidenav >> text=チェックリスト")
     page.wait_for_url(f"{base}/checklist/")

@@ -12,7 +12,7 @@ from mamori.demo.loader import load_demo
 from mamori.ledger.models import Asset
 from mamori.tenancy.models import Facility
 from tests import factories
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import SCREENSHOTS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,18 +21,11 @@ CSV = ("資産番号,分類,名称,IPアドレス,ネットワークセグメン
        "NEW-101,サーバ,山﨑さんの検査サーバ,10.20.9.101,DEPT,本館1F 検査室,はい\r\n")
 
 
-def _sign_in(page: Any, base: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", "joho")
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.click("button.primary")
-
-
 def test_import_preview_confirm_and_discovery_register(live_server: Any, page: Any, tmp_path: Path) -> None:
     load_demo(assets_target=300)
     User.objects.create_user("joho", password=factories.PASSWORD, role="it_staff", facility=Facility.objects.get())
     base = live_server.url
-    _sign_in(page, base)
+    sign_in(page, base, "joho")
 
     source = tmp_path / "追加分.csv"
     source.write_bytes(CSV.encode("cp932"))

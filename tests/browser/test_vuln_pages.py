@@ -14,16 +14,9 @@ from mamori.demo.loader import load_demo
 from mamori.tenancy.models import Facility
 from mamori.vulns.models import Finding, WeeklyReport
 from tests import factories
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import SCREENSHOTS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _sign_in(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.click("button.primary")
 
 
 def test_vulnerability_pages_in_the_browser(live_server: Any, page: Any, tmp_path: Path) -> None:
@@ -32,7 +25,7 @@ def test_vulnerability_pages_in_the_browser(live_server: Any, page: Any, tmp_pat
     User.objects.create_user("joho", password=factories.PASSWORD, role="it_staff", facility=facility)
     manager = factories.user("security_manager", facility, mfa=True, username="anzen")
     base = live_server.url
-    _sign_in(page, base, "joho")
+    sign_in(page, base, "joho")
 
     home = page.locator("[data-testid=todos]").inner_text()
     assert "緊急" in home and "CVE-2018-13379" in home
