@@ -172,3 +172,11 @@ def test_the_limits_come_from_the_settings(settings: object) -> None:
     with translation.override("en"):
         todo = {t.title: t.reason for t in backup_todos(factories.user("it_staff", s.facility))}
     assert "within 20 days" in todo["Restore drills overdue"]
+
+
+def test_a_failed_drill_after_a_successful_one_does_not_make_the_drill_overdue() -> None:
+    s = site()
+    healthy(s.job)  # a successful drill 30 days ago
+    RestoreDrill.objects.create(job=s.job, performed_at=timezone.now(), performed_by="t", restored_what="DB",
+                                restored_to="検証機", files_restored=5, hashes_matched=3, hashes_mismatched=2)
+    assert "drill_overdue" not in codes(s.job)

@@ -31,8 +31,8 @@ def job_facts(job: BackupJob, run: VerificationRun | None = None, last_drill: Re
               ) -> JobFacts:
     run = run if run is not None else latest_run(job)
     newest = job.runs.filter(finished__isnull=False).order_by("-started").only("error_code").first()
-    if last_drill is None:
-        last_drill = job.drills.order_by("-performed_at").first()
+    if last_drill is None:  # the newest successful one: a failed drill after it does not undo it
+        last_drill = next((d for d in job.drills.order_by("-performed_at")[:50] if d.ok), None)
     system, host = job.system, job.backup_host
     return JobFacts(
         name=job.name, rpo=job.rpo, generations_required=job.generations_required,
