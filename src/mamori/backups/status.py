@@ -109,11 +109,13 @@ class Evidence:
     link: str = ""
 
 
-def checklist_3_2(jobs: QuerySet[BackupJob], now: dt.datetime | None = None) -> Evidence:
+def checklist_3_2(jobs: QuerySet[BackupJob], now: dt.datetime | None = None,
+                  found: list[JobStatus] | None = None) -> Evidence:
     """Checklist 3-② (バックアップの実施と復旧手順の確認): several generations, an offline or write-once copy,
-    a restore procedure that has been exercised. はい only when every active job shows all three."""
+    a restore procedure that has been exercised. はい only when every active job shows all three. `found`: the
+    jobs' statuses when the caller already has them."""
     link = reverse("backups:job_list")
-    found = statuses(jobs, now)
+    found = statuses(jobs, now) if found is None else found
     if not found:
         return Evidence(CHECKLIST_ITEM, None, [_("No backup job is registered: register the jobs of the EHR, "
                                                  "ordering and レセプト systems to answer from evidence.")], link)

@@ -38,10 +38,11 @@ class JobListView(PolicyRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         jobs = BackupJob.objects.restrict(request.user, "view")
-        rows = [{"status": s, "checks": _checks(s)} for s in statuses(jobs)]
+        found = statuses(jobs)
+        rows = [{"status": s, "checks": _checks(s)} for s in found]
         inactive = jobs.filter(active=False)
         return render(request, "backups/job_list.html", {
-            "rows": rows, "inactive": inactive, "evidence": checklist_3_2(jobs),
+            "rows": rows, "inactive": inactive, "evidence": checklist_3_2(jobs, found=found),
             "unprotected": unprotected_systems(request.user)[:50],
             "can_add": allows(request.user, BackupJob, "add")})
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import zipfile
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -31,7 +33,7 @@ from mamori.engines.checklist.model import (
 from mamori.ledger.models import Vendor
 from mamori.tenancy.models import Facility
 
-__all__ = ["ItemRow", "assign_vendor_forms", "compare", "definition_of", "evidence_pack", "filled",
+__all__ = ["ItemRow", "assign_vendor_forms", "attach_evidence", "compare", "definition_of", "evidence_pack", "filled",
            "refresh_suggestions", "rows", "start", "target_limit", "vendor_status"]
 
 
@@ -222,6 +224,17 @@ def evidence_pack(response: ChecklistResponse) -> bytes:
 
 
 def _sha256(data: bytes) -> str:
-    import hashlib
-
     return hashlib.sha256(data).hexdigest()
+
+
+@transaction.atomic
+def attach_evidence(answer: ItemAnswer, filename: str, data: bytes, *, uploaded_by: Any = None, description: str = "",
+                    effective_on: dt.date | None = None, expires_on: dt.date | None = None) -> EvidenceFile:
+    """Store a file behind an answer, named on disk by its SHA-256 (never by the uploader's file name)."""
+    digest = _sha256(data)
+    evidence = EvidenceFile(answer=answer, filename=(filename or "evidence")[:255], sha256=digest, size=len(data),
+                            description=description, effective_on=effective_on, expires_on=expires_on,
+                            uploaded_by=uploaded_by)
+    evidence.file.save(digest, ContentFile(data), save=False)
+    evidence.save()
+    return evidence

@@ -3,12 +3,9 @@ the comparison of two years, and the exports."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django.contrib import messages
-from django.core.files.base import ContentFile
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -161,18 +158,12 @@ class EvidenceUploadView(PolicyRequiredMixin, View):
                 messages.error(request, f"{field}: {' '.join(str(e) for e in errors)}")
             return redirect(answer.get_absolute_url())
         upload = form.cleaned_data["file"]
-        data = upload.read()
-        digest = hashlib.sha256(data).hexdigest()
-        with transaction.atomic():
-            evidence = EvidenceFile(answer=answer, filename=(upload.name or "evidence")[:255], sha256=digest,
-                                    size=len(data), description=form.cleaned_data["description"],
-                                    effective_on=form.cleaned_data["effective_on"],
-                                    expires_on=form.cleaned_data["expires_on"],
-                                    uploaded_by=request.user)  # type: ignore[misc]
-            evidence.file.save(digest, ContentFile(data), save=False)
-            evidence.save()
+        evidence = services.attach_evidence(
+            answer, upload.name or "", upload.read(), uploaded_by=request.user,
+            description=form.cleaned_data["description"], effective_on=form.cleaned_data["effective_on"],
+            expires_on=form.cleaned_data["expires_on"])
         messages.success(request, _("%(file)s attached to %(item)s (SHA-256 %(hash)s).") % {
-            "file": evidence.filename, "item": number, "hash": digest[:16]})
+            "file": evidence.filename, "item": number, "hash": evidence.sha256[:16]})
         return redirect(answer.get_absolute_url())
 
 

@@ -5,13 +5,9 @@ answered in part)."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-
-from django.core.files.base import ContentFile
 
 from mamori.checklist import services
 from mamori.checklist.choices import FormKind
-from mamori.checklist.models import EvidenceFile, ItemAnswer
 from mamori.ledger.models import Vendor
 from mamori.tenancy.models import Facility
 
@@ -40,14 +36,6 @@ EVIDENCE = {
 VENDOR_CODES = ("V-EHR", "V-NET")
 
 
-def _attach(answer: ItemAnswer, name: str, data: bytes, effective: dt.date) -> None:
-    digest = hashlib.sha256(data).hexdigest()
-    evidence = EvidenceFile(answer=answer, filename=name, sha256=digest, size=len(data), effective_on=effective,
-                            description="デモ用の証跡ファイル")
-    evidence.file.save(digest, ContentFile(data), save=False)
-    evidence.save()
-
-
 def load_demo_checklist(facility: Facility, today: dt.date) -> dict[str, int]:
     response = services.start(facility, YEAR, FormKind.HOSPITAL)
     answers = {a.item_number: a for a in response.answers.all()}
@@ -60,7 +48,8 @@ def load_demo_checklist(facility: Facility, today: dt.date) -> dict[str, int]:
         row.save()
     for number, (name, data) in EVIDENCE.items():
         if number in answers:
-            _attach(answers[number], name, data, ANSWERS[number][1])
+            services.attach_evidence(answers[number], name, data, effective_on=ANSWERS[number][1],
+                                     description="デモ用の証跡ファイル")
     services.refresh_suggestions(response)  # with today's date, as the pages compute them
     vendors = list(Vendor.objects.filter(facility=facility, code__in=VENDOR_CODES).order_by("code"))
     sent = services.assign_vendor_forms(facility, YEAR, vendors)
