@@ -8,6 +8,10 @@ from the Windows / Sysmon / PowerShell documentation, not taken from any pipelin
 ``process_creation`` maps to Sysmon EventID 1 **and** to Security EventID 4688 (audit "Process Creation"); for 4688 the
 Sysmon field names used by the rules are translated (``Image`` → ``NewProcessName`` …). Fields 4688 does not carry
 (``OriginalFileName``, ``Hashes``, ``Company`` …) keep their name, are absent from the event and so never match.
+
+Non-Windows products (``PRODUCTS``): ``product: fortigate`` maps to the events of Mamori's FortiGate reader
+(``Channel`` "FortiGate", ``EventID`` None), whatever the rule's service or category (SigmaHQ writes
+``service: event``): the rule's own detection selects ``type`` / ``subtype`` / ``action``.
 """
 
 from __future__ import annotations
@@ -170,6 +174,12 @@ VALUE_MAPS: dict[str, dict[str, dict[str, str]]] = {
 }
 
 ANY_CHANNEL = "*"
+FORTIGATE = "FortiGate"
+
+# Sigma product (not Windows) -> the channel Mamori's readers give its events; any service/category of the product.
+PRODUCTS: dict[str, tuple[Candidate, ...]] = {
+    "fortigate": (Candidate(FORTIGATE),),
+}
 
 
 def candidates_for(
@@ -177,8 +187,11 @@ def candidates_for(
 ) -> tuple[tuple[Candidate, ...], str | None]:
     """Return ``(candidates, None)`` or ``((), reason)`` when Mamori cannot map the logsource.
 
-    ``product: windows`` with neither category nor service (e.g. keyword rules) gives one ``ANY_CHANNEL`` candidate.
+    ``product: windows`` with neither category nor service (e.g. keyword rules) gives one ``ANY_CHANNEL`` candidate;
+    a product in ``PRODUCTS`` (``fortigate``) gives its channel, whatever its service or category.
     """
+    if product is not None and product in PRODUCTS:
+        return PRODUCTS[product], None
     if product not in (None, "windows"):
         return (), f"logsource product {product!r} is not a Windows event log"
     if category is not None:
