@@ -1,0 +1,356 @@
+"""The live syslog receiver over real sockets on 127.0.0.1 (ephemeral ports), into a real EventStore."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mamori.engines.errors import InputError
+from mamori.engines.logs.receiver import SyslogReceiver, make_server_ssl_context, run_forever
+from mamori.engines.logs.store import EventStore, EventWriter, event_from_row
+from tests.engines.logs import tls_ca
+
+WINDOWS = (b'<134>1 2024-05-01T10:00:00.123+09:00 DC01.hospital.local Microsoft-Windows-Security-Auditing 4625 - '
+           b'[win@0 EventID="4625" TargetUserName="yamada"] An account failed to log on.')
+LINUX = b"<38>May  1 10:00:01 web01 sshd[2211]: Failed password for invalid user admin from 203.0.113.9 port 51 ssh2"
+FORTIGATE = (b'<189>date=2024-05-01 time=10:00:02 devname="FG100F" devid="FG100FTK0000" logid="0101039426" '
+             b'type="event" subtype="vpn" level="alert" logdesc="SSL VPN login fail" action="ssl-login-fail" '
+             b'remip=198.51.100.7 user="tanaka" reason="sslvpn_login_unknown_user" msg="SSL user failed to logged in"')
+
+
+async def wait_until(condition: Callable[[], bool], what: str, seconds: float = 120.0) -> None:
+    """Poll `condition` (a generous deadline only guards against a hung test; nothing is timed)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
+def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    asyncio.run(scenario())
+
+
+def messages(store: EventStore) -> list[str]:
+    return sorted(event_from_row(row)["Message"] for row in store.query("SELECT fields FROM events"))
+
+
+async def send_tcp(port: int, data: bytes, *, pieces: int = 1) -> None:
+    _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    step = max(1, len(data) // pieces)
+    for start in range(0, len(data), step):
+        writer.write(data[start:start + step])
+        await writer.drain()
+    writer.close()
+    await writer.wait_closed()
+
+
+# -- UDP --------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("workers", [0, 1], ids=["parsed-in-loop", "parsed-in-a-process"])
+def test_udp_datagrams_are_stored_one_message_each(tmp_path: Path, workers: int) -> None:
+    store = EventStore(tmp_path)
+
+    async def scenario() -> None:
+        with store.writer("syslog") as writer:
+            receiver = SyslogReceiver(writer, parse_workers=workers)
+            await receiver.start(udp_port=0)
+            assert receiver.udp_port
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+                for datagram in (WINDOWS, LINUX, FORTIGATE):
+                    client.sendto(datagram, ("127.0.0.1", receiver.udp_port))
+                await wait_until(lambda: receiver.counters.received == 3, "3 datagrams")
+            await receiver.stop()
+            assert (receiver.counters.stored, receiver.counters.dropped) == (3, 0)
+
+    run(scenario)
+    rows = {row["host"]: row for row in store.timeline()}
+    assert set(rows) == {"DC01.hospital.local", "web01", "FG100F"}
+    assert [rows[host]["kind"] for host in ("DC01.hospital.local", "web01", "FG100F")] == [
+        "syslog", "syslog", "fortigate"]
+    linux = event_from_row(rows["web01"])
+    assert (linux["AppName"], linux["ProcId"], linux["_action"], linux["_src_ip"]) == (
+        "sshd", "2211", "logon_failed", "203.0.113.9")
+    assert rows["web01"]["received"] is not None and linux["_source"] == "127.0.0.1"
+    assert event_from_row(rows["DC01.hospital.local"])["SD_win@0_TargetUserName"] == "yamada"
+    assert event_from_row(rows["FG100F"])["user"] == "tanaka"
+
+
+def test_a_cp932_message_is_stored_readable(tmp_path: Path) -> None:
+    store = EventStore(tmp_path)
+    text = "<13>May  1 10:00:00 nas01 backup: 患者データのバックアップに失敗しました（ディスク容量不足）"
+
+    async def scenario() -> None:
+        with store.writer("syslog") as writer:
+            receiver = SyslogReceiver(writer)
+            await receiver.start(udp_port=0, tcp_port=0)
+            assert receiver.udp_port and receiver.tcp_port
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+                client.sendto(text.encode("cp932"), ("127.0.0.1", receiver.udp_port))
+            await send_tcp(receiver.tcp_port, text.encode("cp932") + b"\n")
+            await wait_until(lambda: receiver.counters.received == 2, "2 messages")
+            await receiver.stop()
+
+    run(scenario)
+    events = [event_from_row(row) for row in store.timeline()]
+    assert [(e["Message"], e["_encoding"], e["AppName"]) for e in events] == [
+        ("患者データのバックアップに失敗しました（ディスク容量不足）", "cp932", "backup")] * 2
+    assert store.query("SELECT count(*) AS n FROM events WHERE fields LIKE ?", ["%ディスク容量不足%"]) == [{"n": 2}]
+
+
+# -- TCP --------------------------------------------------------------------------------------------------------
+
+def test_tcp_reads_lf_and_octet_counted_frames_split_anywhere(tmp_path: Path) -> None:
+    store = EventStore(tmp_path)
+    multiline = b"<14>May  1 10:00:03 app01 java: Exception in thread main\n\tat Foo.bar(Foo.java:1)"
+    stream = (LINUX + b"\n" + f"{len(WINDOWS)} ".encode() + WINDOWS + f"{len(multiline)} ".encode() + multiline
+              + b"<14>May  1 10:00:04 app01 cron: last line without LF")
+
+    async def scenario() -> None:
+        with store.writer("syslog") as writer:
+            receiver = SyslogReceiver(writer)
+            await receiver.start(tcp_port=0)
+            assert receiver.tcp_port
+            await send_tcp(receiver.tcp_port, stream, pieces=37)
+            await wait_until(lambda: receiver.counters.received == 4, "4 frames")
+            await receiver.stop()
+            assert (receiver.counters.connections, receiver.counters.stored) == (1, 4)
+
+    run(scenario)
+    assert messages(store) == sorted(["An account failed to log on.",
+                                      "Exception in thread main\n\tat Foo.bar(Foo.java:1)",
+                                      "Failed password for invalid user admin from 203.0.113.9 port 51 ssh2",
+                                      "last line without LF"])
+
+
+@pytest.mark.parametrize("workers", [0, 2], ids=["parsed-in-loop", "parsed-in-2-processes"])
+def test_a_flood_of_100000_tcp_messages_is_stored_without_loss(tmp_path: Path, workers: int) -> None:
+    store = EventStore(tmp_path)
+    clients, each = 4, 25_000
+
+    def stream(client: int) -> bytes:
+        lines = []
+        for n in range(each):
+            if n % 2:
+                lines.append(f"<38>May  1 10:{n % 60:02d}:01 web{client:02d} sshd[{n}]: message {client}-{n}\n")
+            else:
+                body = f"<134>1 2024-05-01T10:00:00Z DC{client:02d} app {n} - - message {client}-{n}"
+                lines.append(f"{len(body.encode())} {body}")
+        return "".join(lines).encode()
+
+    async def scenario() -> None:
+        with store.writer("syslog", max_events=20_000) as writer:
+            receiver = SyslogReceiver(writer, parse_workers=workers)
+            await receiver.start(tcp_port=0)
+            port = receiver.tcp_port
+            assert port
+            await asyncio.gather(*(send_tcp(port, stream(c), pieces=500) for c in range(clients)))
+            await wait_until(lambda: receiver.counters.received == clients * each, "every message", 600)
+            await receiver.stop()
+            assert receiver.counters.as_dict() | {"received": 0} == {
+                "received": 0, "stored": clients * each, "parse_errors": 0, "truncated": 0, "dropped": 0,
+                "connections": clients, "refused": 0, "refused_tls": 0, "idle_closed": 0}
+
+    run(scenario)
+    assert store.count() == clients * each
+    assert store.query("SELECT count(DISTINCT fields->>'Message') AS n FROM events") == [{"n": clients * each}]
+
+
+def test_reading_pauses_while_the_writer_is_behind(tmp_path: Path) -> None:
+    store = EventStore(tmp_path)
+    release, writing = threading.Event(), threading.Event()
+    total = 30_000
+
+    class SlowWriter(EventWriter):
+        def write(self, batch: Any) -> int:
+            writing.set()
+            release.wait(60)
+            return super().write(batch)
+
+    async def scenario() -> None:
+        writer = SlowWriter(store, "syslog", max_events=100, max_seconds=3600)
+        receiver = SyslogReceiver(writer)
+        await receiver.start(tcp_port=0)
+        assert receiver.tcp_port
+        padding = b"x" * 270  # ~300-byte messages: one 256 KiB read holds ~870 of them
+        data = b"".join(b"<14>May  1 10:00:00 h app: %d %s\n" % (n, padding) for n in range(total))
+        sender = asyncio.create_task(send_tcp(receiver.tcp_port, data, pieces=300))
+        await wait_until(writing.is_set, "the first write")
+        await asyncio.sleep(0.5)
+        # a batch being written, a full buffer, a read's frames: a few thousand; the rest waits in the socket
+        assert receiver.counters.received < 6000
+        release.set()
+        await sender
+        await wait_until(lambda: receiver.counters.received == total, "every message")
+        await receiver.stop()
+        assert (receiver.counters.stored, receiver.counters.dropped) == (total, 0)
+
+    run(scenario)
+    assert store.count() == total
+
+
+def test_connections_over_the_limit_are_refused(tmp_path: Path) -> None:
+    received: list[dict[str, Any]] = []
+
+    async def scenario() -> None:
+        receiver = SyslogReceiver(received.append, max_connections=1)
+        await receiver.start(tcp_port=0)
+        assert receiver.tcp_port
+        _r1, first = await asyncio.open_connection("127.0.0.1", receiver.tcp_port)
+        first.write(LINUX + b"\n")
+        await first.drain()
+        await wait_until(lambda: receiver.counters.received == 1, "the first connection's message")
+        second_reader, second = await asyncio.open_connection("127.0.0.1", receiver.tcp_port)
+        assert await second_reader.read() == b""  # closed by the receiver
+        second.close()
+        first.close()
+        await receiver.stop()
+        assert (receiver.counters.connections, receiver.counters.refused) == (1, 1)
+
+    run(scenario)
+    assert len(received) == 1
+
+
+def test_an_idle_connection_is_closed(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        receiver = SyslogReceiver(lambda event: None, idle_timeout=0.2)
+        await receiver.start(tcp_port=0)
+        assert receiver.tcp_port
+        reader, writer = await asyncio.open_connection("127.0.0.1", receiver.tcp_port)
+        assert await asyncio.wait_for(reader.read(), 30) == b""
+        writer.close()
+        await receiver.stop()
+        assert receiver.counters.idle_closed == 1
+
+    run(scenario)
+
+
+def test_unreadable_messages_are_counted_and_still_stored() -> None:
+    received: list[dict[str, Any]] = []
+
+    async def scenario() -> None:
+        receiver = SyslogReceiver(received.append)
+        await receiver.start(udp_port=0)
+        assert receiver.udp_port
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+            client.sendto(b"<999>1 broken", ("127.0.0.1", receiver.udp_port))
+            client.sendto(LINUX, ("127.0.0.1", receiver.udp_port))
+            await wait_until(lambda: receiver.counters.received == 2, "2 datagrams")
+        await receiver.stop()
+        assert (receiver.counters.parse_errors, receiver.counters.stored) == (1, 2)
+
+    run(scenario)
+    assert [event["Message"] for event in received if "_parse_error" in event] == ["<999>1 broken"]
+
+
+# -- TLS --------------------------------------------------------------------------------------------------------
+
+needs_ca = pytest.mark.skipif(not tls_ca.available(), reason="neither cryptography nor openssl to make a test CA")
+
+
+def client_context(ca: tls_ca.TestCA, pair: tls_ca.Pair | None) -> ssl.SSLContext:
+    context = ssl.create_default_context(cafile=ca.pair.cert)
+    if pair is not None:
+        context.load_cert_chain(pair.cert, pair.key)
+    return context
+
+
+async def send_tls(port: int, context: ssl.SSLContext, data: bytes) -> None:
+    """Send `data` over TLS and close. A refused client may only learn it from the receiver's alert (TLS 1.3
+    finishes the client's side of the handshake first), so errors are ignored: the counters tell."""
+    try:
+        _reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=context, server_hostname="127.0.0.1")
+        writer.write(data)
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+    except (ssl.SSLError, ConnectionError):
+        pass
+
+
+@needs_ca
+def test_tls_with_a_client_certificate_from_the_ca_is_accepted_and_others_refused(tmp_path: Path) -> None:
+    ca = tls_ca.TestCA(tmp_path / "ca")
+    other = tls_ca.TestCA(tmp_path / "other", name="Someone Else CA")
+    server = ca.issue("server", server=True)
+    good = ca.issue("fw01", server=False)
+    stranger = other.issue("fw01", server=False)
+    store = EventStore(tmp_path / "store")
+
+    async def scenario() -> None:
+        context = make_server_ssl_context(server.cert, server.key, client_ca=ca.pair.cert, require_client_cert=True)
+        with store.writer("syslog") as writer:
+            receiver = SyslogReceiver(writer)
+            await receiver.start(tls_port=0, ssl_context=context)
+            assert receiver.tls_port
+            await send_tls(receiver.tls_port, client_context(ca, good), LINUX + b"\n" + FORTIGATE + b"\n")
+            await send_tls(receiver.tls_port, client_context(ca, None), b"<14>May  1 10:00:00 h x: no cert\n")
+            await send_tls(receiver.tls_port, client_context(ca, stranger), b"<14>May  1 10:00:00 h x: other CA\n")
+            await wait_until(lambda: receiver.counters.refused_tls == 2, "two refusals")
+            await receiver.stop()
+            counters = receiver.counters
+            assert (counters.connections, counters.refused_tls, counters.received, counters.stored) == (1, 2, 2, 2)
+
+    run(scenario)
+    assert sorted(row["host"] for row in store.timeline()) == ["FG100F", "web01"]
+
+
+@needs_ca
+def test_tls_without_a_client_ca_accepts_any_client(tmp_path: Path) -> None:
+    ca = tls_ca.TestCA(tmp_path / "ca")
+    server = ca.issue("server", server=True)
+    received: list[dict[str, Any]] = []
+
+    async def scenario() -> None:
+        receiver = SyslogReceiver(received.append)
+        await receiver.start(tls_port=0, ssl_context=make_server_ssl_context(server.cert, server.key))
+        assert receiver.tls_port
+        await send_tls(receiver.tls_port, client_context(ca, None), b"13 <14>hello tls")
+        await wait_until(lambda: receiver.counters.received == 1, "the message")
+        await receiver.stop()
+
+    run(scenario)
+    assert [event["Message"] for event in received] == ["hello tls"]
+
+
+def test_run_forever_receives_until_sigterm_and_writes_everything(tmp_path: Path) -> None:
+    store = EventStore(tmp_path)
+
+    def ready(receiver: SyslogReceiver) -> None:
+        def devices() -> None:
+            assert receiver.tcp_port
+            with socket.create_connection(("127.0.0.1", receiver.tcp_port)) as client:
+                client.sendall(LINUX + b"\n" + FORTIGATE + b"\n")
+            deadline = time.monotonic() + 60
+            while receiver.counters.received < 2 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+        threading.Thread(target=devices, daemon=True).start()
+
+    counters = run_forever(store, source="edge", tcp_port=0, max_seconds=3600, on_ready=ready,
+                           options={"parse_workers": 0})
+    assert (counters.received, counters.stored) == (2, 2)
+    assert store.count("edge") == 2  # buffered for an hour, written at the signal
+
+
+def test_parsing_processes_need_an_event_writer() -> None:
+    with pytest.raises(ValueError, match="parse_workers needs an EventWriter sink"):
+        SyslogReceiver(lambda event: None, parse_workers=2)
+
+
+def test_a_missing_certificate_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"server\.pem.*cannot load the server certificate"):
+        make_server_ssl_context(tmp_path / "server.pem", tmp_path / "server.key")
+    with pytest.raises(ValueError, match="require_client_cert needs client_ca"):
+        make_server_ssl_context(tmp_path / "server.pem", tmp_path / "server.key", require_client_cert=True)
