@@ -7,6 +7,8 @@
 - MAMORI_INSECURE_HTTP=1: allow cookies over plain HTTP (set by `mamori serve` on a loopback address only)
 - MAMORI_WEEKLY_RUN: when the weekly vulnerability run starts, in JST (default "mon 06:00")
 - MAMORI_BACKUP_RUN: when the daily backup verification starts, in JST (default "05:00")
+- MAMORI_LOG_STORE: where events are kept as Parquet (default <data dir>/events)
+- MAMORI_SIGMA_RULES: extra Sigma rule folders or rule-pack zips, separated by ':' (the built-in rules always load)
 - MAMORI_SCHEDULER=0: do not start the in-process scheduler (run `mamori vulns weekly` from cron instead)
 - MAMORI_FEED_INBOX: folder whose feed files the weekly run imports (default <data dir>/feeds/inbox)
 - MAMORI_IMPORT_WORKER: 0 to decode large multi-file NVD imports in the importing process only (default: one
@@ -70,6 +72,7 @@ INSTALLED_APPS = [
     "mamori.vulns",
     "mamori.backups",
     "mamori.checklist",
+    "mamori.monitoring",
     "mamori.web",
 ]
 
@@ -252,6 +255,11 @@ MAMORI_BACKUP_RUN = os.environ.get("MAMORI_BACKUP_RUN", "05:00")  # daily backup
 MAMORI_BACKUP_COPY_DAYS = int(os.environ.get("MAMORI_BACKUP_COPY_DAYS", "90"))
 MAMORI_BACKUP_INTEGRITY_DAYS = int(os.environ.get("MAMORI_BACKUP_INTEGRITY_DAYS", "7"))
 MAMORI_BACKUP_DRILL_DAYS = int(os.environ.get("MAMORI_BACKUP_DRILL_DAYS", "365"))
+# Log monitoring: the event store (Parquet by source and day), the compiled-rule cache, extra Sigma rule folders.
+MAMORI_LOG_STORE = os.environ.get("MAMORI_LOG_STORE", str(DATA_DIR / "events"))
+MAMORI_RULE_CACHE = os.environ.get("MAMORI_RULE_CACHE", str(DATA_DIR / "cache" / "sigma-rules.pickle"))
+MAMORI_SIGMA_RULES = [p for p in os.environ.get("MAMORI_SIGMA_RULES", "").split(os.pathsep) if p]
+MAMORI_LOG_UPLOAD_MAX_MB = int(os.environ.get("MAMORI_LOG_UPLOAD_MAX_MB", "1024"))
 MAMORI_SCHEDULER = os.environ.get("MAMORI_SCHEDULER", "1") != "0"
 MAMORI_FEED_INBOX = os.environ.get("MAMORI_FEED_INBOX", str(DATA_DIR / "feeds" / "inbox"))
 MAMORI_IMPORT_WORKER = os.environ.get("MAMORI_IMPORT_WORKER", "1") != "0"

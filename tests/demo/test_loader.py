@@ -10,6 +10,7 @@ from mamori.audit.services import verify
 from mamori.demo.loader import demo_loaded, load_demo
 from mamori.ledger.models import Asset, RemoteAccessPath
 from mamori.ledger.services import ledger_todos
+from mamori.monitoring.models import Alert
 from mamori.tenancy.models import StaffMember
 from tests import factories
 
@@ -28,11 +29,13 @@ def test_demo_loads_completely_with_one_audit_entry() -> None:
     # the facility's own entry, the discovery scan, one per demo feed import (NVD, JVN, KEV, EPSS, CVE JSON 5,
     # the CSAF folder), the match run, its report, the three backup jobs with their six copies, three drills and
     # three verifications, the checklist (its 13 answers given, two evidence files, two vendor forms sent) and
-    # one entry for the load: not a thousand per-row entries
+    # one entry for the load, and the five log sources, four file imports and the alerts they raised: not a
+    # thousand per-row entries (events are in the Parquet store, not the audit trail)
     assert sorted(AuditEntry.objects.values_list("action", flat=True)) == sorted([
         "create", "create", "demo_loaded", "discovery_import", *["feed_import"] * 6, "vulns_match",
         "vulns_weekly_report", *["create"] * 12, *["backup_verified"] * 3,
-        *["create"] * 3, *["update"] * 2, *["update"] * 13, *["create"] * 2])
+        *["create"] * 3, *["update"] * 2, *["update"] * 13, *["create"] * 2,
+            *["create"] * (5 + 4 + Alert.objects.count())])
     assert verify().ok
 
 

@@ -33,6 +33,8 @@ VULN_RUNS = ("vulns.feedimport", "vulns.matchrun")
 BACKUP_SETUP = ("backups.backupjob", "backups.backupcopy")
 BACKUP_RECORDS = ("backups.verificationrun", "backups.snapshotverdict", "backups.restoredrill")
 CHECKLIST = ("checklist.checklistresponse", "checklist.itemanswer", "checklist.evidencefile")
+LOG_SETUP = ("monitoring.logsource",)
+LOG_RECORDS = ("monitoring.logimport", "monitoring.alert")
 
 GRANTS: dict[str, dict[str, frozenset[Action]]] = {
     Role.SECURITY_MANAGER: {
@@ -49,11 +51,15 @@ GRANTS: dict[str, dict[str, frozenset[Action]]] = {
         **dict.fromkeys(BACKUP_SETUP, ALL),
         **dict.fromkeys(BACKUP_RECORDS, WRITE),
         **dict.fromkeys(CHECKLIST, WRITE),
+        **dict.fromkeys(LOG_SETUP, ALL),
+        **dict.fromkeys(LOG_RECORDS, WRITE),
+        "monitoring.ruleexclusion": ALL,  # silencing a rule is the security manager's decision
     },
     Role.IT_STAFF: {**dict.fromkeys(LEDGER, WRITE), **dict.fromkeys(TENANCY, READ), **dict.fromkeys(CATALOGUE, READ),
                     **dict.fromkeys(VULN_RUNS, WRITE), "vulns.finding": WRITE, "vulns.weeklyreport": READ,
                     **dict.fromkeys(BACKUP_SETUP, WRITE), **dict.fromkeys(BACKUP_RECORDS, WRITE),
-                    **dict.fromkeys(CHECKLIST, WRITE)},
+                    **dict.fromkeys(CHECKLIST, WRITE), **dict.fromkeys(LOG_SETUP + LOG_RECORDS, WRITE),
+                    "monitoring.ruleexclusion": READ},
     Role.VENDOR: {
         "ledger.asset": READ,
         "ledger.vendor": READ,
@@ -70,7 +76,8 @@ GRANTS: dict[str, dict[str, frozenset[Action]]] = {
     Role.EXECUTIVE: {"tenancy.facility": READ},
     Role.INSPECTOR: {**dict.fromkeys(LEDGER, READ), "tenancy.facility": READ, **dict.fromkeys(CATALOGUE, READ),
                      **dict.fromkeys(VULN_RUNS, READ), "vulns.finding": READ, "vulns.weeklyreport": READ,
-                     **dict.fromkeys(BACKUP_SETUP + BACKUP_RECORDS, READ), **dict.fromkeys(CHECKLIST, READ)},
+                     **dict.fromkeys(BACKUP_SETUP + BACKUP_RECORDS, READ), **dict.fromkeys(CHECKLIST, READ),
+                     **dict.fromkeys(LOG_SETUP + LOG_RECORDS + ("monitoring.ruleexclusion",), READ)},
     Role.PRIVACY_OFFICER: {**dict.fromkeys(TENANCY, READ)},
 }
 

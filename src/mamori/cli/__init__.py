@@ -14,6 +14,7 @@ from pathlib import Path
 from mamori.cli.backup import add_commands as add_backup_commands
 from mamori.cli.checklist import add_commands as add_checklist_commands
 from mamori.cli.hunt import add_commands as add_hunt_commands
+from mamori.cli.logs import add_commands as add_logs_commands
 from mamori.cli.ledger import (
     cmd_discover_import_nmap,
     cmd_ledger_attach_sbom,
@@ -119,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_backup_commands(sub)
     add_checklist_commands(sub)
     add_hunt_commands(sub)
+    add_logs_commands(sub)
 
     token = add("token", lambda a: 2, "API tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True)

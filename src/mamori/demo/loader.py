@@ -143,9 +143,12 @@ def load_demo(*, seed: int = 20261122, assets_target: int = 1000, hospital: Demo
     findings = _load_vuln_feeds(facility)
     backups = _load_backups(facility)
     checklist = _load_checklist(facility, demo.facility_today)
+    from mamori.demo.logs import load_demo_logs
+
+    logs = load_demo_logs(facility, today=demo.facility_today, seed=seed)
     counts = {"departments": len(departments), "staff": len(demo.staff), "segments": len(segments),
               "vendors": len(vendors), "assets": len(assets), "remote_paths": len(paths),
               "unregistered_hosts_found": run.unregistered_count, "vulnerability_findings": findings,
-              "backup_jobs": len(backups), **checklist}
+              "backup_jobs": len(backups), **checklist, **logs}
     record("demo_loaded", instance=facility, changes={"seed": seed, **counts})
     return DemoLoadResult(facility=facility.name, counts=counts)

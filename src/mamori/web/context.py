@@ -18,7 +18,7 @@ SECTIONS: tuple[tuple[Any, str | None, str | None], ...] = (
     (_("Vendors"), "ledger:vendor_list", "ledger.vendor"),
     (_("Network discovery"), "ledger:discovery_list", "ledger.discoveryrun"),
     (_("Vulnerabilities"), "vulns:finding_list", "vulns.finding"),
-    (_("Log monitoring"), None, None),
+    (_("Log monitoring"), "monitoring:alert_list", "monitoring.alert"),
     (_("EHR access audit"), None, None),
     (_("Backups"), "backups:job_list", "backups.backupjob"),
     (_("Incidents & BCP"), None, None),

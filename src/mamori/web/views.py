@@ -18,6 +18,7 @@ from mamori.audit.models import AuditEntry
 from mamori.backups.status import backup_todos
 from mamori.checklist.todos import checklist_todos
 from mamori.ledger import services as ledger_services
+from mamori.monitoring.todos import monitoring_todos
 from mamori.vulns.todos import latest_report, vuln_todos
 from mamori.web.todos import sort_todos
 
@@ -75,7 +76,8 @@ class HomeView(LoginRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         todos = sort_todos(ledger_services.ledger_todos(user) + account_services.account_todos(user)
-                           + vuln_todos(user) + backup_todos(user) + checklist_todos(user))
+                           + vuln_todos(user) + backup_todos(user) + checklist_todos(user)
+                           + monitoring_todos(user))
         context = {"todos": todos, "summary": ledger_services.ledger_summary(user),
                    "vuln_report": latest_report(user)}
         return render(request, "web/home.html", context)

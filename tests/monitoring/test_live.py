@@ -1,0 +1,76 @@
+"""The live path: FortiGate syslog over a real TCP socket on 127.0.0.1 → receiver → pipeline → store and alerts."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+
+from mamori.demo.logs import fortigate_line
+from mamori.engines.logs.receiver import SyslogReceiver
+from mamori.monitoring.ingest import LivePipeline, event_store
+from mamori.monitoring.models import Alert, LogSource
+from tests import factories
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _lines(start: dt.datetime, attacker: str, failures: int, *, tunnel_from: str) -> list[bytes]:
+    out = []
+    for n in range(failures):
+        out.append(fortigate_line(start + dt.timedelta(seconds=10 * n), "0101039426", "vpn", "alert", {
+            "logdesc": "SSL VPN login fail", "action": "ssl-login-fail", "tunneltype": "ssl-web", "remip": attacker,
+            "user": "admin", "reason": "sslvpn_login_permission_denied", "msg": "SSL user failed to logged in"}))
+    up = start + dt.timedelta(seconds=10 * failures + 60)
+    out.append(fortigate_line(up, "0101039424", "vpn", "notice", {
+        "logdesc": "SSL VPN tunnel up", "action": "tunnel-up", "tunneltype": "ssl-tunnel", "remip": tunnel_from,
+        "tunnelip": "10.212.134.200", "user": "ehr-maint", "msg": "SSL tunnel established"}))
+    return [line.encode() + b"\n" for line in out]
+
+
+async def _send(port: int, lines: list[bytes]) -> None:
+    _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"".join(lines))
+    await writer.drain()
+    writer.close()
+    await writer.wait_closed()
+
+
+def _run(pipeline: LivePipeline, lines: list[bytes]) -> None:
+    async def scenario() -> None:
+        receiver = SyslogReceiver(pipeline.add)
+        await receiver.start(tcp_port=0)
+        await _send(receiver.tcp_port, lines)
+        deadline = asyncio.get_running_loop().time() + 60
+        while receiver.counters.received < len(lines) and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
+        await receiver.stop()
+
+    asyncio.run(scenario())
+    pipeline.flush(final=True)
+
+
+def test_a_vpn_brute_force_that_succeeds_is_one_critical_alert_from_live_syslog() -> None:
+    facility = factories.facility()
+    source = LogSource.objects.create(facility=facility, code="fgt", name="FortiGate", kind="syslog")
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30)
+    lines = _lines(start, "203.0.113.77", 40, tunnel_from="203.0.113.77")
+    pipeline = LivePipeline(source)
+    _run(pipeline, lines)
+    assert pipeline.stored == len(lines) == event_store().count(source.store_name)
+    alerts = {a.rule_title: a for a in Alert.objects.filter(facility=facility, kind="correlation")}
+    critical = [a for a in alerts.values() if a.level == "critical"]
+    assert len(critical) == 1, alerts
+    assert critical[0].group.get("remip") == "203.0.113.77" and critical[0].rule_author == "Mamori project"
+    burst = [a for a in alerts.values() if a.level == "high"]
+    assert len(burst) == 1 and burst[0].count >= 40  # 40 failures: one alert, not 40
+
+
+def test_failures_from_one_address_and_a_tunnel_from_another_are_not_a_compromise() -> None:
+    facility = factories.facility()
+    source = LogSource.objects.create(facility=facility, code="fgt", name="FortiGate", kind="syslog")
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30)
+    _run(LivePipeline(source), _lines(start, "203.0.113.77", 40, tunnel_from="198.51.100.9"))
+    levels = sorted(Alert.objects.filter(facility=facility, kind="correlation").values_list("level", flat=True))
+    assert levels == ["high"]
