@@ -39,5 +39,5 @@ def host_events(sources: Sequence[LogSource], host: str, *, start: dt.datetime, 
     rows = event_store().query(sql, params)
     for row in rows:
         row["details"] = details(row.pop("fields", None))
-        row["source_name"] = names.get(row.get("source"), row.get("source"))
+        row["source_name"] = names.get(str(row.get("source")), row.get("source"))
     return rows

@@ -3,7 +3,7 @@ logons, RDP sessions and VPN tunnels in the imported events (`mamori.engines.log
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -67,7 +67,7 @@ def to_hit(finding: OutOfWindowFinding) -> Hit:
                matched=tuple((k, v) for k, v in matched if v), samples=evidence, count=max(1, finding.count))
 
 
-def vendor_hits(candidates: list[Mapping[str, Any]], facility: Any) -> list[Hit]:
+def vendor_hits(candidates: Sequence[Mapping[str, Any]], facility: Any) -> list[Hit]:
     """Findings on accesses only: paths with unreadable hours are shown on the remote-maintenance page."""
     if not candidates:
         return []

@@ -29,8 +29,8 @@ class Detector:
             self.suppressed = frozenset(correlations.suppressed_rule_ids)
         self._folded: dict[str, Hit] = {}
         self._firing: dict[int, Any] = {}  # correlation alerts by identity: updated in place until closed
-        self._emitted: dict[int, int] = {}
-        self._hosts: dict[int, str] = {}  # the host of the detection that made a correlation fire  # how much of each firing alert's count was already given out
+        self._emitted: dict[int, int] = {}  # how much of each firing alert's count was already given out
+        self._hosts: dict[int, str] = {}  # the host of the detection that made a correlation fire
         self.detections = 0
 
     def _fold(self, hit: Hit) -> None:
