@@ -14,7 +14,6 @@ from pathlib import Path
 from mamori.cli.backup import add_commands as add_backup_commands
 from mamori.cli.checklist import add_commands as add_checklist_commands
 from mamori.cli.hunt import add_commands as add_hunt_commands
-from mamori.cli.logs import add_commands as add_logs_commands
 from mamori.cli.ledger import (
     cmd_discover_import_nmap,
     cmd_ledger_attach_sbom,
@@ -22,6 +21,7 @@ from mamori.cli.ledger import (
     cmd_ledger_import,
     cmd_ledger_list,
 )
+from mamori.cli.logs import add_commands as add_logs_commands
 from mamori.cli.system import (
     cmd_audit_verify,
     cmd_createuser,

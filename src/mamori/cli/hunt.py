@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,12 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--encoding", choices=["utf-8", "cp932"], default="utf-8", help="timeline CSV encoding")
     p.add_argument("--jsonl", type=Path, help="write the timeline as JSON Lines")
     p.add_argument("--lang", choices=["ja", "en"], default="ja")
+    p.add_argument("--workers", type=int, default=min(os.cpu_count() or 1, 8), metavar="N",
+                   help="processes to scan files in (default: the number of CPUs, at most 8)")
+    cache = p.add_mutually_exclusive_group()
+    cache.add_argument("--rule-cache", type=Path, metavar="FILE",
+                       help="where to keep the compiled rules (default: ~/.cache/mamori/hunt-rules-*.pickle)")
+    cache.add_argument("--no-rule-cache", action="store_true", help="compile the rules every time")
 
 
 def cmd_hunt(args: argparse.Namespace) -> int:
@@ -39,7 +46,8 @@ def cmd_hunt(args: argparse.Namespace) -> int:
     if missing:
         print(f"mamori: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return 2
-    result = hunt(args.paths, rules=args.rules, recover=args.recover, include_experimental=args.experimental)
+    result = hunt(args.paths, rules=args.rules, recover=args.recover, include_experimental=args.experimental,
+                  workers=max(1, args.workers), rule_cache=False if args.no_rule_cache else args.rule_cache)
     read = [f for f in result.files if not f.error]
     for f in result.files:
         if f.error:
@@ -47,7 +55,9 @@ def cmd_hunt(args: argparse.Namespace) -> int:
     print(f"{'ルール' if ja else 'rules'}: {len(result.rules.rules):,} "
           f"({'対象外' if ja else 'skipped'} {len(result.rules.skipped):,}, {'エラー' if ja else 'errors'} "
           f"{len(result.rules.errors):,}); {'ファイル' if ja else 'files'}: {len(read)}/{len(result.files)}; "
-          f"{'イベント' if ja else 'events'}: {result.events:,}")
+          f"{'イベント' if ja else 'events'}: {result.events:,} ({result.seconds:.1f} {'秒' if ja else 's'}, "
+          f"{result.events / max(result.seconds, 1e-9):,.0f} {'件/秒' if ja else 'events/s'}; "
+          f"{'ルール読込' if ja else 'rules loaded in'} {result.rules_seconds:.1f} {'秒' if ja else 's'})")
     labels = LABELS[args.lang]
     print(("検知: " if ja else "detections: ") + ", ".join(f"{labels[level]} {result.by_level[level]:,}"
                                                            for level in LEVELS))

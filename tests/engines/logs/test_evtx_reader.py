@@ -233,19 +233,17 @@ def test_the_event_id_pre_filter_returns_exactly_a_full_parse_then_filter(evtx_d
     expected = [e for path in files for e in read_evtx(path).events if e["EventID"] in wanted]
 
     decoded = [0]
-    real_loads = json.loads
+    real_decode = evtx_reader._DECODE
 
-    class CountingJson:
-        @staticmethod
-        def loads(text: str) -> Any:
-            decoded[0] += 1
-            return real_loads(text)
+    def counting_decode(text: str) -> Any:
+        decoded[0] += 1
+        return real_decode(text)
 
-    monkeypatch.setattr(evtx_reader, "json", CountingJson)
+    monkeypatch.setattr(evtx_reader, "_DECODE", counting_decode)
     results = [read_evtx(path, event_ids=wanted) for path in files]
     got = [e for result in results for e in result.events]
     assert got == expected and got
-    assert decoded[0] == len(got)  # every other record was dropped before json.loads
+    assert decoded[0] == len(got)  # every other record was dropped before being decoded
     assert sum(r.records for r in results) > len(got)
 
 
@@ -262,3 +260,77 @@ def test_shift_jis_ansi_codec_is_accepted_and_an_unknown_one_refused(evtx_dir: P
     assert read_evtx(path, ansi_codec="shift_jis").events == read_evtx(path).events
     with pytest.raises(ValueError, match="encoding"):
         read_evtx(path, ansi_codec="no-such-codec")
+
+
+# --- raw record peeking (hunt's prefilter) ------------------------------------------------------------------------
+
+def test_peek_reads_channel_event_id_and_time_exactly_as_normalise_does(evtx_dir: Path) -> None:
+    files = sorted((evtx_dir / "hayabusa-sample-evtx").rglob("*.evtx"))[:150]
+    seen = 0
+    for path in files:
+        for offset, item in evtx_reader.iter_records(path, recover=True):
+            head = evtx_reader.peek(item["data"])
+            event = evtx_reader.decode_record(item, path.name, offset)
+            if head is not None:
+                seen += 1
+                assert (head.channel, head.event_id, head.time) == (event["Channel"], event["EventID"],
+                                                                    event["TimeCreated"]), (path, offset)
+    assert seen > 1000
+
+
+SYSTEM = ('{"Event":{"System":{"Provider":{"#attributes":{"Name":"P"}},"EventID":%s,"TimeCreated":{"#attributes":'
+          '{"SystemTime":"2026-11-30T15:00:00.123456Z"}},"EventRecordID":7,"Channel":%s,"Computer":"PC"},%s}}')
+
+
+@pytest.mark.parametrize(
+    ("event_id", "channel", "rest", "expected"),
+    [
+        ("4624", '"Security"', '"EventData":{"A":"x"}', ("Security", 4624)),
+        ('{"#attributes":{"Qualifiers":16384},"#text":7045}', '"System"', '"EventData":null', ("System", 7045)),
+        ('"4624"', '"Security"', '"EventData":{}', ("Security", 4624)),
+        ('"4624x"', '"Security"', '"EventData":{}', None),  # to_int gives None: normalise must decide
+        ("4624", '"Sec\\\\urity"', '"EventData":{}', None),  # an escape in the channel name
+        ("104", "null", '"UserData":{"LogFileCleared":{"Channel":"Security"}}', None),  # only UserData names one
+    ],
+    ids=["plain", "qualifiers", "string-id", "not-a-number", "escaped-channel", "channel-only-in-user-data"],
+)
+def test_peek_gives_up_rather_than_guess(event_id: str, channel: str, rest: str,
+                                         expected: tuple[str, int] | None) -> None:
+    head = evtx_reader.peek(SYSTEM % (event_id, channel, rest))
+    assert (None if head is None else (head.channel, head.event_id)) == expected
+    if head is not None:
+        assert head.time == dt.datetime(2026, 11, 30, 15, 0, 0, 123456, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("rest", "flat"),
+    [
+        ('"EventData":{"Data":[{"#attributes":{"Name":"A"},"#text":"x"}],"Binary":null}', True),
+        ('"EventData":{"Data":{"#text":["a","b"]}}', True),
+        ('"UserData":{"LogFileCleared":{"#attributes":{"xmlns":"u"},"SubjectUserName":"bob"}}', True),
+        ('"UserData":{"CertChain":{"Element":{"Sub":"C:\\\\x"}}}', False),  # normalise would write JSON text
+        ('"EventData":{"ScriptBlockText":"{ iex }"}', False),  # a brace in a string: a safe "no"
+        ('"EventData":{"Field":{"#attributes":{"A":"1"},"Child":"C:\\\\x"}}', False),  # attributes + child
+        ('"EventData":{"Field":{"#attributes":{"A":"}"},"#text":"v","Child":"w"}}', False),  # text + child
+        ('"EventData":{"Data":[{"Sub":"x"}]}', False),  # an object in a list
+    ],
+    ids=["named-data", "unnamed-data", "user-data", "nested", "brace-in-string", "attributes-and-child",
+         "text-and-child", "object-in-list"],
+)
+def test_flat_values_says_whether_normalise_keeps_every_value_as_it_is_in_the_text(rest: str, flat: bool) -> None:
+    data = SYSTEM % ("1", '"Application"', rest)
+    assert evtx_reader.flat_values(data) is flat
+    if flat:  # the promise the raw prefilter relies on: every value (each line of a joined list), lower-cased and
+        # JSON-escaped, is in the lower-cased text
+        from mamori.engines.logs.sigma.nodes import prepare
+
+        text = data.lower()
+        for value in prepare(normalise(json.loads(data))).values():
+            for one in (value,) if isinstance(value, str) else value:
+                assert all(json.dumps(line, ensure_ascii=False)[1:-1] in text for line in one.split("\n"))
+
+
+def test_decode_record_reads_what_json_reads_when_msgspec_refuses_it() -> None:
+    item = {"data": SYSTEM % ("1", '"Application"', '"EventData":{"Huge":1e400}'), "timestamp": None}
+    event = evtx_reader.decode_record(item, "a.evtx", 3)
+    assert event["Huge"] == "inf" and event["_offset"] == 3 and event["Channel"] == "Application"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import zipfile
 from pathlib import Path
@@ -243,14 +244,21 @@ def test_4688_parent_and_integrity_translation() -> None:
 def test_index_skips_non_candidate_events() -> None:
     rs = compile_rules([VSS_RULE, rule("    sel:\n        EventID: 4625\n    condition: sel\n",
                                        logsource="    product: windows\n    service: security\n")])
-    assert ("Security", 4688) in rs.index and (SYSMON, 1) in rs.index and ("Security", None) in rs.index
+    # the service-wide security rule pins EventID 4625 in its condition, so it is filed under it, not (Security, any)
+    assert ("Security", 4688) in rs.index and (SYSMON, 1) in rs.index and ("Security", 4625) in rs.index
+    assert ("Security", None) not in rs.index
     stats = MatchStats()
     other = [{"Channel": "System", "EventID": 7045, "CommandLine": "vssadmin delete shadows"},
              {"Channel": SYSMON, "EventID": 3, "CommandLine": "vssadmin delete shadows"}]
     assert not list(match(rs, other, stats=stats))
     assert stats.events == 2 and stats.evaluations == 0
-    list(match(rs, [sec4688(CommandLine="x")], stats=stats))
-    assert stats.evaluations == 2  # the 4688 variant and the service-wide security rule
+    list(match(rs, [sec4688(CommandLine="x", NewProcessName="C:\\Windows\\notepad.exe")], stats=stats))
+    assert stats.evaluations == 0  # a 4688, but none of the literals the rule needs is in any of its values
+    hits = list(match(rs, [sec4688(CommandLine="vssadmin delete shadows /all",
+                                   NewProcessName="C:\\Windows\\System32\\vssadmin.exe")], stats=stats))
+    assert stats.evaluations == 1 and [d.rule_id for d in hits] == ["c947b146-0abc-4c87-9c64-b17e9d7274a2"]
+    assert len(list(match(rs, [{"Channel": "Security", "EventID": 4625}], stats=stats))) == 1
+    assert stats.evaluations == 2
 
 
 def test_rule_keeps_metadata_and_every_detection_carries_author() -> None:
@@ -347,3 +355,139 @@ def test_sigmahq_windows_compiles_and_cache_is_faster(tmp_path: Path, capsys: py
               f"{len(unsupported)} unsupported/unmapped), {len(rs.errors)} errors; "
               f"compile {t1 - t0:.2f}s, from cache {t2 - t1:.2f}s")
     assert t2 - t1 < t1 - t0
+
+
+# ------------------------------------------------------------------------------------------------ prefilter
+def _cond(det: str) -> Any:
+    rs = compile_rules(rule(det, logsource="    product: windows\n    service: security\n"))
+    assert rs.rules, rs.skipped
+    return rs.rules[0].variants[0].condition
+
+
+@pytest.mark.parametrize(
+    ("detection", "expected"),
+    [
+        ("    sel:\n        EventID: 4624\n        LogonType: 10\n    condition: sel\n", {4624}),
+        ("    sel:\n        EventID:\n            - 4624\n            - 4625\n    condition: sel\n", {4624, 4625}),
+        ("    a:\n        EventID: 4624\n    b:\n        EventID: 4634\n    condition: a or b\n", {4624, 4634}),
+        ("    a:\n        EventID: 4624\n    b:\n        LogonType: 3\n    condition: a or b\n", None),
+        ("    sel:\n        EventID: 4624\n    condition: not sel\n", None),
+        ("    a:\n        EventID: 4624\n    b:\n        EventID: 4625\n    condition: a and b\n", set()),
+    ],
+    ids=["and", "list", "or", "or-unpinned", "not", "contradiction"],
+)
+def test_required_event_ids(detection: str, expected: set[int] | None) -> None:
+    from mamori.engines.logs.sigma.prefilter import required_event_ids
+
+    found = required_event_ids(_cond(detection))
+    assert (None if found is None else set(found)) == expected
+
+
+def test_a_rule_pinning_event_ids_still_matches_an_event_whose_event_id_is_not_an_int() -> None:
+    rs = compile_rules(rule("    sel:\n        EventID: 4624\n        TargetUserName: 'bob'\n    condition: sel\n",
+                            logsource="    product: windows\n    service: security\n"))
+    assert ("Security", 4624) in rs.index and ("Security", None) not in rs.index
+    base = {"Channel": "Security", "TargetUserName": "bob"}
+    assert fires(rule("    sel:\n        EventID: 4624\n        TargetUserName: 'bob'\n    condition: sel\n",
+                      logsource="    product: windows\n    service: security\n"), {**base, "EventID": "4624"})
+    assert len(list(match(rs, [{**base, "EventID": [4624, 1]}, {**base, "EventID": 4625}]))) == 1
+
+
+@pytest.mark.parametrize(
+    ("detection", "expected"),
+    [
+        ("    sel:\n        CommandLine|contains: 'Delete Shadows'\n    condition: sel\n", [{"delete shadows"}]),
+        ("    sel:\n        CommandLine: '*vss?dmin*delete*'\n    condition: sel\n", [{"delete"}]),
+        ("    sel:\n        Image|endswith:\n            - '\\a.exe'\n            - '\\b.exe'\n"
+         "        CommandLine|contains: 'shadowcopy'\n    condition: sel\n", [{"shadowcopy"}, {"\\a.exe", "\\b.exe"}]),
+        ("    sel:\n        CommandLine|contains: 'x'\n    filter:\n        User: 'admin'\n"
+         "    condition: sel and not filter\n", [{"x"}]),
+        ("    sel:\n        LogonType: 10\n    condition: sel\n", []),
+        ("    a:\n        CommandLine|contains: 'abc'\n    b:\n        LogonType: 3\n    condition: a or b\n", []),
+        ("    sel:\n        CommandLine|re: 'mimi[kK]atz\\s+sekurlsa'\n    condition: sel\n",
+         [{"sekurlsa"}, {"mimi"}, {"atz"}]),
+        ("    sel:\n        CommandLine|re|i: 'Invoke-Mimikatz'\n    condition: sel\n",
+         [{"nvoke-m"}, {"katz"}, {"m"}]),  # no i: under (?i) it also matches İ and ı
+        ("    sel:\n        CommandLine|re: 'ab|cd+'\n    condition: sel\n", [{"ab", "c"}]),
+    ],
+    ids=["contains", "glob", "and-of-two", "not-ignored", "number", "or-unconstrained", "regex", "regex-i",
+         "regex-alternation"],
+)
+def test_required_literal_sets(detection: str, expected: list[set[str]]) -> None:
+    from mamori.engines.logs.sigma.prefilter import required_literal_sets
+
+    got = [set(s) for s in required_literal_sets(_cond(detection))]
+    assert sorted(got, key=sorted) == sorted(expected, key=sorted)
+
+
+def test_an_ignorecase_regex_matches_letters_whose_case_folding_leaves_ascii_despite_the_prefilter() -> None:
+    # (?i) "i" also matches the Turkish dotted capital İ, whose lower case is not "i": the literal must not need "i"
+    r = rule("    sel:\n        CommandLine|re|i: 'mimikatz'\n    condition: sel\n")
+    assert fires(r, proc(CommandLine="MİMİKATZ"))
+    assert fires(r, proc(CommandLine="MIMIKATZ")) and not fires(r, proc(CommandLine="mimi-katz"))
+
+
+def test_keywords_and_datetimes() -> None:
+    import datetime as dt
+
+    r = rule("    keywords:\n        - '2026-11-30'\n    condition: keywords\n",
+             logsource="    product: windows\n    service: security\n")
+    sec = {"Channel": "Security", "EventID": 1, "TimeCreated": dt.datetime(2026, 11, 30, tzinfo=dt.UTC)}
+    assert not fires(r, sec)  # Mamori's parsed time is not event text
+    assert fires(r, {**sec, "Message": "on 2026-11-30"})
+
+
+def test_literal_scanner_keeps_items_whose_every_set_is_satisfied() -> None:
+    from mamori.engines.logs.sigma.prefilter import LiteralScanner
+
+    scanner = LiteralScanner([(frozenset({"cmd.exe"}), frozenset({"/c", "/k"})), (), (frozenset(),),
+                              (frozenset({"whoami"}),)])
+    assert scanner.select("c:\\cmd.exe /c dir") == [0, 1]
+    assert scanner.select("c:\\cmd.exe dir") == [1]  # the second set of item 0 is not satisfied
+    assert scanner.select("whoami /all cmd.exe /k") == [0, 1, 3]
+    assert scanner.select("nothing") == [1] and scanner.any("nothing")
+    assert not LiteralScanner([(frozenset({"a"}),)]).any("bcd")
+
+
+def test_raw_needles_are_json_escaped() -> None:
+    from mamori.engines.logs.sigma.prefilter import raw_needle
+
+    assert raw_needle('c:\\windows\\"x"') == json.dumps('c:\\windows\\"x"')[1:-1]
+    assert raw_needle("a\nb") is None and raw_needle("電子カルテ") == "電子カルテ"
+
+
+@pytest.mark.skipif(not SIGMA_WINDOWS.is_dir(), reason=f"SigmaHQ rules not present at {SIGMA_WINDOWS}")
+def test_the_prefilter_gives_the_same_detections_as_testing_every_rule(shared_data: Path) -> None:
+    """Every SigmaHQ Windows rule evaluated on every event, without index or prefilter, versus `match`."""
+    from mamori.engines.logs.evtx_reader import read_evtx
+    from mamori.engines.logs.sigma import logsource as ls
+    from mamori.engines.logs.sigma.nodes import build, prepare
+
+    folder = shared_data / "evtx" / "hayabusa-sample-evtx"
+    if not folder.is_dir():
+        pytest.skip(f"EVTX samples not present under {folder}")
+    rs = compile_rules(SIGMA_WINDOWS)
+    by_channel: dict[str, list[Any]] = {}
+    for r in rs.rules:
+        for v in r.variants:
+            by_channel.setdefault(v.channel.lower(), []).append((r, v, build(v.condition)))
+    events = [e for p in sorted(folder.rglob("*.evtx")) for e in read_evtx(p, recover=True).events]
+    expected = []
+    for n, event in enumerate(events):
+        low = prepare(event)
+        for r, v, pred in (*by_channel.get(str(event.get("Channel")).lower(), ()), *by_channel.get(ls.ANY_CHANNEL, ())):
+            if (v.event_ids is None or event.get("EventID") in v.event_ids) and pred(event, low):
+                expected.append((n, r.id))
+    index = {id(e): n for n, e in enumerate(events)}
+    got = [(index[id(d.event)], d.rule_id) for d in match(rs, events)]
+    assert sorted(got) == sorted(expected) and len(expected) > 1000
+
+
+def test_the_cache_key_changes_with_the_compiler_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mamori.engines.logs.sigma import cache
+    from mamori.engines.logs.sigma.compile import iter_sources
+
+    sources = iter_sources(rule("    sel:\n        CommandLine|contains: 'x'\n    condition: sel\n"))
+    before = cache.cache_key(sources, statuses=None, include_experimental=False)
+    monkeypatch.setattr(cache, "_compiler_fingerprint", lambda: b"another logsource mapping")
+    assert cache.cache_key(sources, statuses=None, include_experimental=False) != before

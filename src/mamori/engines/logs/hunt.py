@@ -1,31 +1,85 @@
 """`mamori hunt`: scan a folder of EVTX and Windows-event JSON files with Mamori's rules and any given Sigma rules,
 with no server and no database (an incident responder's laptop): detections by level, a timeline, the logon
-summary and metrics per file."""
+summary and metrics per file.
+
+How a file is read (:func:`scan_file`): its events are **streamed** from the reader for its suffix
+(:data:`READERS`) in chunks of :data:`CHUNK` events; each chunk updates the file's metrics and logon summary and is
+matched, and only the detections are kept (as timeline rows). Memory therefore depends on the chunk and the number
+of detections, not on the size of the file. What a file gave stays provisional until its last record is read: a
+file that turns out broken (the reader raises `InputError`) is reported in `FileMetrics.error` and contributes
+nothing — no row, no logon, no event count — unless the reader runs in recover mode.
+
+With `workers > 1` files are scanned in that many processes (one file per task) and merged in input order, so the
+result, the row order and the `on_detection` calls are the same as with one process.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
+import sys
+import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
+from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from mamori.engines.errors import InputError
-from mamori.engines.logs.evtx_reader import read_evtx
-from mamori.engines.logs.json_reader import read_json_events
+from mamori.engines.logs.evtx_reader import SkippedPart, decode_record, flat_values, iter_evtx, iter_records, peek
+from mamori.engines.logs.json_reader import iter_json_events
 from mamori.engines.logs.logons import LogonSummary, summarise_logons
-from mamori.engines.logs.sigma import RuleSet, compile_rules, match
+from mamori.engines.logs.sigma import Detection, RuleSet, compile_rules, load_or_compile, match
 from mamori.engines.logs.timeline import TimelineRow
 
-__all__ = ["BUILTIN_RULES", "FileMetrics", "HuntResult", "hunt", "input_files"]
+__all__ = ["BUILTIN_RULES", "CHUNK", "LEVELS", "LOGON_EVENTS", "READERS", "FileMetrics", "FileReader", "FileScan",
+           "HuntResult", "default_rule_cache", "hunt", "input_files", "load_rules", "scan_file"]
 
 BUILTIN_RULES = Path(__file__).with_name("rules")
-SUFFIXES = {".evtx": "evtx", ".json": "json", ".jsonl": "json", ".ndjson": "json"}
 LEVELS = ("critical", "high", "medium", "low", "informational")
+#: Events matched at a time; bounds the memory a file needs (plus its detections).
+CHUNK = 2_000
+#: Below this many input bytes one process is faster than starting workers.
+_PARALLEL_MIN_BYTES = 4 << 20
+
+
+class FileReader(Protocol):
+    """Reads one file: yields its events (flat dicts, see `mamori.engines.logs`) and raises `InputError` where the
+    file is bad (default mode). In recover mode it appends every part it skipped to `skipped` and goes on."""
+
+    def __call__(self, path: Path, *, recover: bool, skipped: list[Any]) -> Iterable[dict[str, Any]]: ...
+
+
+def _read_evtx(path: Path, *, recover: bool, skipped: list[Any]) -> Iterator[dict[str, Any]]:
+    parts: list[SkippedPart] = []
+    try:
+        yield from iter_evtx(path, recover=recover, skipped=parts)
+    finally:
+        skipped.extend(parts)
+
+
+def _read_json(path: Path, *, recover: bool, skipped: list[Any]) -> Iterator[dict[str, Any]]:
+    return iter_json_events(path)
+
+
+#: File suffix (lower case) → reader. Adding a format is one line here.
+READERS: dict[str, FileReader] = {
+    ".evtx": _read_evtx,
+    ".json": _read_json,
+    ".jsonl": _read_json,
+    ".ndjson": _read_json,
+}
 
 
 @dataclass
 class FileMetrics:
+    """One input file: events read, first/last event time, count per EventID, parts skipped (recover mode) and the
+    error that kept it out (empty when it was read)."""
+
     path: str
     events: int = 0
     first: Any = None
@@ -33,66 +87,265 @@ class FileMetrics:
     event_ids: Counter[int] = field(default_factory=Counter)
     skipped: int = 0
     error: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class FileScan:
+    """What one file gave: its metrics, timeline rows, logon summary and (when asked for) the detections."""
+
+    metrics: FileMetrics
+    rows: list[TimelineRow] = field(default_factory=list)
+    by_level: Counter[str] = field(default_factory=Counter)
+    logons: LogonSummary = field(default_factory=LogonSummary)
+    detections: list[Detection] = field(default_factory=list)
 
 
 @dataclass
 class HuntResult:
+    """The whole hunt: rules used, timeline rows (detections only, sorted by time), counts by level, per-file
+    metrics in input order, the logon summary and the number of events read."""
+
     rules: RuleSet
     rows: list[TimelineRow] = field(default_factory=list)
     by_level: Counter[str] = field(default_factory=Counter)
     files: list[FileMetrics] = field(default_factory=list)
     logons: LogonSummary = field(default_factory=LogonSummary)
     events: int = 0
+    rules_from_cache: bool = False
+    rules_seconds: float = 0.0  #: compiling or loading the rules
+    seconds: float = 0.0  #: reading and matching the files
 
 
 def input_files(paths: Sequence[Path]) -> list[Path]:
+    """The files to read: each given file, and every file under a given folder (sorted), that has a reader."""
     found: list[Path] = []
     for path in paths:
         candidates = sorted(path.rglob("*")) if path.is_dir() else [path]
-        found += [p for p in candidates if p.is_file() and p.suffix.lower() in SUFFIXES]
+        found += [p for p in candidates if p.is_file() and p.suffix.lower() in READERS]
     return found
 
 
-def _details(matched: Iterable[tuple[str, Any]], event: dict[str, Any]) -> str:
+def _details(matched: Iterable[tuple[str, Any]], event: dict[str, Any] | Any) -> str:
     pairs = list(matched)[:6] or [(k, event[k]) for k in ("CommandLine", "ServiceName", "TargetUserName")
                                   if event.get(k)]
     return " ¦ ".join(f"{k}: {v}" for k, v in pairs)[:500]
 
 
-def hunt(paths: Sequence[Path], *, rules: Sequence[Path] = (), recover: bool = False,
-         include_experimental: bool = False) -> HuntResult:
-    """Read every file (a broken one is reported and left out whole, unless `recover`), match, summarise."""
-    ruleset = compile_rules([BUILTIN_RULES, *rules], include_experimental=include_experimental)
-    result = HuntResult(ruleset)
-    for path in input_files(paths):
-        metrics = FileMetrics(str(path))
-        result.files.append(metrics)
+_ATTACK: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _row(d: Detection, source: str) -> TimelineRow:
+    """The timeline row of a detection. Texts repeated across rows (host, channel, level, ATT&CK tags) are shared, so
+    a file with many detections costs little more than their details."""
+    event = d.event
+    attack = _ATTACK.get(d.tags)
+    if attack is None:
+        attack = _ATTACK.setdefault(d.tags, tuple(t for t in d.tags if t.startswith("attack.")))
+    return TimelineRow(
+        time=event.get("TimeCreated"), host=sys.intern(str(event.get("Computer") or "")),
+        channel=sys.intern(str(event.get("Channel") or "")), event_id=event.get("EventID"),
+        record_id=event.get("EventRecordID"), level=sys.intern((d.level or "informational").lower()), rule=d.title,
+        rule_id=d.rule_id, author=d.author or "", attack=attack, details=_details(d.matched, event), source=source)
+
+
+def _metrics(metrics: FileMetrics, chunk: list[dict[str, Any]]) -> None:
+    metrics.events += len(chunk)
+    ids = metrics.event_ids
+    first, last = metrics.first, metrics.last
+    for event in chunk:
+        moment = event.get("TimeCreated")
+        if moment is not None:
+            if first is None or moment < first:
+                first = moment
+            if last is None or moment > last:
+                last = moment
+        event_id = event.get("EventID")
+        if event_id.__class__ is int:
+            ids[event_id] += 1
+    metrics.first, metrics.last = first, last
+
+
+#: (Channel, EventID) the logon summary reads (see `logons.py`): such records are always decoded.
+LOGON_EVENTS = frozenset({
+    ("Security", 4624), ("Security", 4625), ("Security", 4778), ("Security", 4779),
+    ("Microsoft-Windows-TerminalServices-RemoteConnectionManager/Operational", 1149),
+    ("Microsoft-Windows-TerminalServices-LocalSessionManager/Operational", 21),
+    ("Microsoft-Windows-TerminalServices-LocalSessionManager/Operational", 25),
+})
+
+
+def _evtx_events(path: Path, ruleset: RuleSet, metrics: FileMetrics, *, recover: bool, skipped: list[Any]
+                 ) -> Iterator[dict[str, Any]]:
+    """The records of an EVTX file that a rule or the logon summary may need, decoded; the others are only counted.
+
+    A record is left undecoded when its raw JSON text shows its Channel, EventID and time (`evtx_reader.peek`), the
+    logon summary does not read it, and either no rule is indexed for its (Channel, EventID) or — its values being
+    flat (`evtx_reader.flat_values`) — none of the literals the candidate rules require occurs in its lower-cased
+    text (`CandidateGroup.may_match_raw`). Decoding (`json.loads` + `normalise`) is most of the cost of a record.
+    """
+    source = path.name
+    parts: list[SkippedPart] = []
+    ids = metrics.event_ids
+    group_of = ruleset.group
+    try:
+        for offset, item in iter_records(path, recover=recover, skipped=parts):
+            data: str = item["data"]
+            head = peek(data)
+            if head is not None and (head.channel, head.event_id) not in LOGON_EVENTS:
+                group = group_of(head.channel, head.event_id)
+                if not group.entries or (not group.may_match_raw(data.lower()) and flat_values(data, head.data_at)):
+                    metrics.events += 1
+                    ids[head.event_id] += 1
+                    moment = head.time
+                    if metrics.first is None or moment < metrics.first:
+                        metrics.first = moment
+                    if metrics.last is None or moment > metrics.last:
+                        metrics.last = moment
+                    continue
+            yield decode_record(item, source, offset)
+    finally:
+        skipped.extend(parts)
+
+
+def scan_file(path: Path, ruleset: RuleSet, *, recover: bool = False, keep_detections: bool = False,
+              chunk: int = CHUNK, hidden_rules: frozenset[str] = frozenset()) -> FileScan:
+    """Read one file (streamed, `chunk` events at a time), match it and summarise it; never raises `InputError`:
+    a bad file comes back with `metrics.error` set and nothing else (see the module docstring).
+
+    `keep_detections`: also return the `Detection` s (for a consumer). A detection of a rule in `hidden_rules` gets
+    no timeline row and no level count (a correlation input); it is kept only with `keep_detections`."""
+    started = time.perf_counter()
+    metrics = FileMetrics(str(path))
+    scan = FileScan(metrics)
+    reader = READERS.get(path.suffix.lower())
+    skipped: list[Any] = []
+    try:
+        if reader is None:
+            raise InputError(f"{path}: no reader for files named *{path.suffix}")
+        if reader is _read_evtx:
+            events = _evtx_events(path, ruleset, metrics, recover=recover, skipped=skipped)
+        else:
+            events = iter(reader(path, recover=recover, skipped=skipped))
+        source = path.name
+        while batch := list(islice(events, chunk)):
+            _metrics(metrics, batch)
+            summary = summarise_logons(batch)
+            scan.logons.success.update(summary.success)
+            scan.logons.failure.update(summary.failure)
+            for d in match(ruleset, batch):
+                if d.rule_id in hidden_rules:
+                    if keep_detections:
+                        scan.detections.append(d)
+                    continue
+                row = _row(d, source)
+                scan.rows.append(row)
+                scan.by_level[row.level] += 1
+                if keep_detections:
+                    scan.detections.append(d)
+    except InputError as exc:
+        scan = FileScan(FileMetrics(str(path), error=str(exc)))
+    scan.metrics.skipped = len(skipped)
+    scan.metrics.seconds = time.perf_counter() - started
+    return scan
+
+
+def default_rule_cache(rule_paths: Sequence[Path]) -> Path:
+    """Where the compiled rules of these rule folders are cached: `$XDG_CACHE_HOME/mamori` (else `~/.cache/mamori`),
+    one file per set of rule paths (the file's own key, pySigma's version and every rule file's SHA-256, decides
+    whether it is still valid)."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mamori"
+    name = hashlib.sha256("\0".join(str(p.resolve()) for p in rule_paths).encode()).hexdigest()[:16]
+    return base / f"hunt-rules-{name}.pickle"
+
+
+def load_rules(rules: Sequence[Path] = (), *, include_experimental: bool = False,
+               rule_cache: Path | bool | None = None) -> tuple[RuleSet, bool]:
+    """Mamori's rules plus `rules`, compiled; `(ruleset, from_cache)`.
+
+    `rule_cache`: None = :func:`default_rule_cache`, a path = that cache file, False = compile without a cache. A
+    cache that cannot be written (read-only home) is not an error: the rules are compiled and used.
+    """
+    paths = [BUILTIN_RULES, *rules]
+    if rule_cache is False:
+        return compile_rules(paths, include_experimental=include_experimental), False
+    cache = default_rule_cache(paths) if rule_cache is None or rule_cache is True else Path(rule_cache)
+    try:
+        cache.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return load_or_compile(paths, cache, include_experimental=include_experimental)
+    except OSError:
+        return compile_rules(paths, include_experimental=include_experimental), False
+
+
+_WORKER_RULES: RuleSet | None = None
+
+
+def _init_worker(ruleset: RuleSet) -> None:
+    global _WORKER_RULES
+    _WORKER_RULES = ruleset
+
+
+def _scan_in_worker(path: Path, recover: bool, keep_detections: bool, hidden_rules: frozenset[str]) -> FileScan:
+    assert _WORKER_RULES is not None  # noqa: S101 - set by _init_worker
+    return scan_file(path, _WORKER_RULES, recover=recover, keep_detections=keep_detections,
+                     hidden_rules=hidden_rules)
+
+
+def _scans(files: list[Path], ruleset: RuleSet, *, recover: bool, keep_detections: bool, workers: int,
+           hidden_rules: frozenset[str]) -> Iterator[FileScan]:
+    """Every file's scan, in input order; in `workers` processes when that pays."""
+    total = 0
+    for path in files:
+        with contextlib.suppress(OSError):
+            total += path.stat().st_size
+    workers = min(workers, len(files))
+    if workers <= 1 or total < _PARALLEL_MIN_BYTES:
+        for path in files:
+            yield scan_file(path, ruleset, recover=recover, keep_detections=keep_detections,
+                            hidden_rules=hidden_rules)
+        return
+    # fork shares the compiled rules with the workers for free; elsewhere they are pickled to each worker once
+    context = get_context("fork" if "fork" in get_all_start_methods() else "spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(ruleset,)) as pool:
+        futures = [pool.submit(_scan_in_worker, path, recover, keep_detections, hidden_rules) for path in files]
         try:
-            if SUFFIXES[path.suffix.lower()] == "evtx":
-                read = read_evtx(path, recover=recover)
-                events, metrics.skipped = read.events, len(read.skipped)
-            else:
-                events = read_json_events(path)
-        except InputError as exc:
-            metrics.error = str(exc)
-            continue
-        metrics.events = len(events)
-        times = [e["TimeCreated"] for e in events if e.get("TimeCreated") is not None]
-        metrics.first, metrics.last = (min(times), max(times)) if times else (None, None)
-        metrics.event_ids.update(e["EventID"] for e in events if isinstance(e.get("EventID"), int))
-        result.events += len(events)
-        summary = summarise_logons(events)
-        result.logons.success.update(summary.success)
-        result.logons.failure.update(summary.failure)
-        for d in match(ruleset, events):
-            event = dict(d.event)
-            level = (d.level or "informational").lower()
-            result.by_level[level] += 1
-            result.rows.append(TimelineRow(
-                time=event.get("TimeCreated"), host=str(event.get("Computer") or ""),
-                channel=str(event.get("Channel") or ""), event_id=event.get("EventID"),
-                record_id=event.get("EventRecordID"), level=level, rule=d.title, rule_id=d.rule_id,
-                author=d.author or "", attack=tuple(t for t in d.tags if t.startswith("attack.")),
-                details=_details(d.matched, event), source=path.name))
+            for future in futures:
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+def hunt(paths: Sequence[Path], *, rules: Sequence[Path] = (), recover: bool = False,
+         include_experimental: bool = False, workers: int = 1, rule_cache: Path | bool | None = None,
+         ruleset: RuleSet | None = None, on_detection: Callable[[Detection], None] | None = None,
+         hidden_rules: Collection[str] = ()) -> HuntResult:
+    """Read every file (a broken one is reported and left out whole, unless `recover`), match, summarise.
+
+    `ruleset` (already compiled) replaces `rules`/`include_experimental`/`rule_cache`. `on_detection` is called
+    for every detection of every file that was read, in input order (files) and event order (within a file), after
+    the file was read to its end — so a consumer (e.g. a correlator) never sees a detection of a broken file; the
+    detections of one file are held until then (memory grows with the detections of the largest file, not its
+    size). `hidden_rules`: rule ids whose detections only go to `on_detection` (correlation inputs), not to the
+    timeline or the counts by level.
+    """
+    started = time.perf_counter()
+    from_cache = False
+    if ruleset is None:
+        ruleset, from_cache = load_rules(rules, include_experimental=include_experimental, rule_cache=rule_cache)
+    result = HuntResult(ruleset, rules_from_cache=from_cache, rules_seconds=time.perf_counter() - started)
+    started = time.perf_counter()
+    for scan in _scans(input_files(paths), ruleset, recover=recover, keep_detections=on_detection is not None,
+                       workers=max(1, workers), hidden_rules=frozenset(hidden_rules)):
+        result.files.append(scan.metrics)
+        result.events += scan.metrics.events
+        result.rows += scan.rows
+        result.by_level.update(scan.by_level)
+        result.logons.success.update(scan.logons.success)
+        result.logons.failure.update(scan.logons.failure)
+        if on_detection is not None:
+            for d in scan.detections:
+                on_detection(d)
     result.rows.sort(key=lambda r: (r.time is None, r.time or 0, r.host))
+    result.seconds = time.perf_counter() - started
     return result

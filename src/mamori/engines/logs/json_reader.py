@@ -28,13 +28,14 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from mamori.engines.errors import InputError, InputLocation
 from mamori.engines.logs.events import SYSTEM_FIELDS, field_value, parse_time, to_int
 
-__all__ = ["DEFAULT_MAX_BYTES", "read_json_events"]
+__all__ = ["DEFAULT_MAX_BYTES", "iter_json_events", "read_json_events"]
 
 DEFAULT_MAX_BYTES = 1 << 30
 _LEVELS = {"critical": 1, "error": 2, "warning": 3, "information": 4, "info": 4, "verbose": 5}
@@ -51,12 +52,14 @@ def _decode(data: bytes, name: str, encoding: str | None) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
+        # utf-8-sig counts after the BOM it skipped: the offset given is the byte's own in the file
+        at = exc.start + (3 if encoding == "utf-8-sig" and data.startswith(codecs.BOM_UTF8) else 0)
+        line = data.count(b"\n", 0, at) + 1
         hint = ("; if it was saved on a Japanese Windows (Shift_JIS), read it with encoding cp932"
                 if encoding == "utf-8-sig" else "")
-        raise InputError(f"is not valid {encoding.removesuffix('-sig')} at byte offset {exc.start:,}{hint}",
+        raise InputError(f"is not valid {encoding.removesuffix('-sig')} at byte offset {at:,}{hint}",
                          InputLocation(file=name, line=line), code="encoding",
-                         params={"encoding": encoding, "offset": exc.start, "line": line}) from exc
+                         params={"encoding": encoding, "offset": at, "line": line}) from exc
 
 
 def _unflatten(obj: dict[str, Any]) -> dict[str, Any]:
@@ -201,15 +204,56 @@ def read_json_events(path: Path, *, encoding: str | None = None, max_bytes: int 
             events.append(event)
         return events
     for number, line in enumerate(text.split("\n"), start=1):  # not splitlines(): U+2028 may sit in a string
-        if not line.strip():
-            continue
-        try:
-            event = _event(json.loads(line), naive_tz)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"is not valid JSON ({exc.msg}, column {exc.colno})",
-                             InputLocation(file=name, line=number), code="json") from exc
-        except ValueError as exc:
-            raise InputError(f"the event {exc}", InputLocation(file=name, line=number), code="event") from exc
-        event["_source"], event["_offset"] = source, number
-        events.append(event)
+        if line.strip():
+            events.append(_line_event(line, number, name, source, naive_tz))
     return events
+
+
+def _line_event(line: str, number: int, name: str, source: str, naive_tz: dt.tzinfo) -> dict[str, Any]:
+    try:
+        event = _event(json.loads(line), naive_tz)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"is not valid JSON ({exc.msg}, column {exc.colno})",
+                         InputLocation(file=name, line=number), code="json") from exc
+    except ValueError as exc:
+        raise InputError(f"the event {exc}", InputLocation(file=name, line=number), code="event") from exc
+    event["_source"], event["_offset"] = source, number
+    return event
+
+
+def iter_json_events(path: Path, *, encoding: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+                     naive_tz: dt.tzinfo = dt.UTC) -> Iterator[dict[str, Any]]:
+    """The events of `read_json_events`, streamed: a UTF-8 JSON Lines file is read line by line (any size, memory
+    bounded) and `InputError` is raised at the first bad line — after the events before it were yielded, so a
+    caller that needs all-or-nothing must stage them. A JSON array or a UTF-16 / CP932 file is read whole by
+    `read_json_events` (and its `max_bytes` limit applies)."""
+    name = str(path)
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror or exc})", InputLocation(file=name),
+                         code="unreadable") from exc
+    with handle:
+        head = handle.read(1 << 16)
+        body = head.removeprefix(codecs.BOM_UTF8).lstrip()
+        utf8 = encoding is None or codecs.lookup(encoding).name == "utf-8"
+        if (not utf8 or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or body.startswith(b"[")
+                or (not body and len(head) == 1 << 16)):
+            handle.close()
+            yield from read_json_events(path, encoding=encoding, max_bytes=max_bytes, naive_tz=naive_tz)
+            return
+        handle.seek(0)
+        source, offset = path.name, 0
+        for number, raw in enumerate(handle, start=1):  # a binary file splits at b"\n" only, like text.split("\n")
+            start = 3 if number == 1 and raw.startswith(codecs.BOM_UTF8) else 0
+            try:
+                line = raw[start:].decode("utf-8")
+            except UnicodeDecodeError as exc:
+                at = offset + start + exc.start
+                raise InputError(f"is not valid utf-8 at byte offset {at:,}; if it was saved on a Japanese Windows "
+                                 "(Shift_JIS), read it with encoding cp932", InputLocation(file=name, line=number),
+                                 code="encoding", params={"encoding": "utf-8-sig", "offset": at, "line": number}
+                                 ) from exc
+            offset += len(raw)
+            if line.strip():
+                yield _line_event(line, number, name, source, naive_tz)

@@ -1,9 +1,10 @@
 """Save / load a compiled :class:`~.compile.RuleSet` so the ~2,400 SigmaHQ Windows rules are not re-parsed each run.
 
 The cache file is a pickle of the rule *definitions* (node trees, metadata, skip/error lists; predicates are rebuilt
-on load) under a key made of the pySigma version, this module's format version, the compile options and the SHA-256
-of every rule file. Any change recompiles. A pickle executes code on load: keep the cache in a directory only Mamori
-writes (its data dir), never load one received from elsewhere.
+on load) under a key made of the pySigma version, this module's format version, the compiler's own source (compile.py,
+logsource.py, nodes.py, cache.py), the compile options and the SHA-256 of every rule file. Any change recompiles.
+A pickle executes code on load: keep the cache in a directory only Mamori writes (its data dir or the user's own
+cache dir), never load one received from elsewhere.
 """
 
 from __future__ import annotations
@@ -20,13 +21,28 @@ from typing import Any
 from .compile import RuleSet, RuleSource, compile_sources, iter_sources
 
 FORMAT_VERSION = 1
+#: The modules whose code decides what a compiled rule is: a change to any of them recompiles.
+_COMPILER = ("compile.py", "logsource.py", "nodes.py", "cache.py")
+
+
+def _compiler_fingerprint() -> bytes:
+    h = hashlib.sha256()
+    for name in _COMPILER:
+        try:
+            h.update((Path(__file__).parent / name).read_bytes())
+        except OSError:  # pragma: no cover - an installation without sources: the format version must do
+            h.update(name.encode())
+    return h.digest()
 
 
 def cache_key(
     sources: Iterable[RuleSource], *, statuses: Iterable[str] | None, include_experimental: bool
 ) -> str:
+    """The cache's validity key: this format, pySigma's version, the compiler's own code, the options and the
+    SHA-256 of every rule file (name and content)."""
     h = hashlib.sha256()
     h.update(f"mamori-sigma:{FORMAT_VERSION}|pysigma:{version('pysigma')}|".encode())
+    h.update(_compiler_fingerprint())
     h.update(repr((sorted(statuses) if statuses is not None else None, include_experimental)).encode())
     for src in sorted(sources, key=lambda s: s.name):
         h.update(src.name.encode("utf-8", "surrogatepass"))

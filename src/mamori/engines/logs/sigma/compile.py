@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import time
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -71,6 +71,7 @@ from .nodes import (
     Test,
     build,
 )
+from .prefilter import LiteralScanner, raw_literal_sets, required_event_ids, required_literal_sets, search_text
 
 try:  # libyaml is ~5x faster than the pure-Python loader pySigma's from_yaml uses; same YAML semantics
     _Loader: Any = yaml.CSafeLoader
@@ -160,9 +161,53 @@ class IndexEntry(NamedTuple):
 
 Key = tuple[str, int | None]
 
+#: A candidate list at most this long is evaluated without the literal prefilter (scanning costs more).
+SCAN_THRESHOLD = 0
+
+
+class CandidateGroup:
+    """The rules indexed for one (Channel, EventID), with the literal prefilter over them.
+
+    ``entries`` keep the index order (so detections come out in a stable order); :meth:`select` gives those whose
+    required literals occur in the event's :func:`~.prefilter.search_text` (and those without any requirement).
+    """
+
+    __slots__ = ("_raw", "_scanner", "entries")
+
+    def __init__(self, entries: tuple[IndexEntry, ...]) -> None:
+        self.entries = entries
+        self._scanner: LiteralScanner | None = None
+        self._raw: LiteralScanner | None = None
+        if len(entries) > SCAN_THRESHOLD:
+            self._scanner = LiteralScanner([required_literal_sets(e.variant.condition) for e in entries])
+
+    def select(self, low: Mapping[str, Any]) -> Sequence[IndexEntry]:
+        """The entries that can match the event whose :func:`~.nodes.prepare` d view is ``low``."""
+        if self._scanner is None:
+            return self.entries
+        entries = self.entries
+        return [entries[i] for i in self._scanner.select(search_text(low))]
+
+    def may_match_raw(self, raw_lower: str) -> bool:
+        """False when no entry can match a record whose lower-cased JSON text is ``raw_lower`` — valid only for a
+        record whose values are all flat (`evtx_reader.flat_values`): then each lower-cased value occurs in that
+        text, JSON-escaped, and so does every literal a rule requires (:func:`~.prefilter.raw_needle`)."""
+        if not self.entries:
+            return False
+        if self._raw is None:
+            self._raw = LiteralScanner([raw_literal_sets(required_literal_sets(e.variant.condition))
+                                        for e in self.entries])
+        return self._raw.any(raw_lower)
+
 
 @dataclass
 class RuleSet:
+    """Compiled rules, what was left out and why, and the (Channel, EventID) index over the rules' variants.
+
+    A variant whose logsource gives a channel but no EventID is filed under the EventIDs its condition pins
+    (:func:`~.prefilter.required_event_ids`) when it pins them, else under (Channel, None) = any EventID.
+    """
+
     rules: list[CompiledRule]
     skipped: list[SkippedRule]
     errors: list[RuleError]
@@ -176,21 +221,28 @@ class RuleSet:
 
     def _build_index(self) -> None:
         self.index = {}
-        self._lookup: dict[tuple[Any, Any], tuple[IndexEntry, ...]] = {}
+        self._lookup: dict[tuple[Any, Any], CandidateGroup] = {}
         self._channels: dict[str, str] = {}
+        self._pinned: dict[str, list[IndexEntry]] = {}  # per channel: entries filed under pinned EventIDs
         for rule in self.rules:
             for v in rule.variants:
                 entry = IndexEntry(rule, v, build(v.condition))
                 self._channels[v.channel.lower()] = v.channel
+                pinned = required_event_ids(v.condition)
                 if v.event_ids is None:
-                    self.index.setdefault((v.channel, None), []).append(entry)
+                    if pinned is None:
+                        self.index.setdefault((v.channel, None), []).append(entry)
+                        continue
+                    self._pinned.setdefault(v.channel, []).append(entry)
+                    eids = pinned
                 else:
-                    for eid in v.event_ids:
-                        self.index.setdefault((v.channel, eid), []).append(entry)
+                    eids = v.event_ids if pinned is None else v.event_ids & pinned
+                for eid in sorted(eids):
+                    self.index.setdefault((v.channel, eid), []).append(entry)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        for k in ("index", "_lookup", "_channels"):
+        for k in ("index", "_lookup", "_channels", "_pinned"):
             state.pop(k, None)
         return state
 
@@ -198,10 +250,17 @@ class RuleSet:
         self.__dict__.update(state)
         self._build_index()
 
-    def candidates(self, channel: Any, event_id: Any) -> tuple[IndexEntry, ...]:
-        """Rules (with the variant and predicate) that can match an event of this Channel and EventID."""
+    def group(self, channel: Any, event_id: Any) -> CandidateGroup:
+        """The :class:`CandidateGroup` of the rules that can match an event of this Channel and EventID.
+
+        An EventID that is not an int (None, a list, a text that is not a decimal number) gets every rule of the
+        channel, including those filed under pinned EventIDs, so the index never hides a match.
+        """
         key = (channel, event_id)
-        hit = self._lookup.get(key)
+        try:
+            hit = self._lookup.get(key)
+        except TypeError:  # an unhashable EventID (a list)
+            key, hit = (channel, None), None
         if hit is not None:
             return hit
         ch = self._channels.get(str(channel).lower(), str(channel)) if channel is not None else ""
@@ -210,14 +269,23 @@ class RuleSet:
         except (TypeError, ValueError):
             eid = None
         found: list[IndexEntry] = []
-        if eid is not None:
-            found += self.index.get((ch, eid), ())
-        found += self.index.get((ch, None), ())
-        found += self.index.get((ls.ANY_CHANNEL, None), ())
-        hit = tuple(found)
-        if len(self._lookup) < 100_000:
+        for chan in (ch, ls.ANY_CHANNEL):
+            if eid is not None:
+                found += self.index.get((chan, eid), ())
+            else:
+                found += self._pinned.get(chan, ())
+            found += self.index.get((chan, None), ())
+        if eid is None:  # an entry can be both filed under a pinned EventID and reached through (Channel, any)
+            seen: set[int] = set()
+            found = [e for e in found if not (id(e) in seen or seen.add(id(e)))]  # type: ignore[func-returns-value]
+        hit = CandidateGroup(tuple(found))
+        if len(self._lookup) < 100_000 and key == (channel, event_id):
             self._lookup[key] = hit
         return hit
+
+    def candidates(self, channel: Any, event_id: Any) -> tuple[IndexEntry, ...]:
+        """Rules (with the variant and predicate) that can match an event of this Channel and EventID."""
+        return self.group(channel, event_id).entries
 
     def rule(self, rule_id: str) -> CompiledRule | None:
         for r in self.rules:

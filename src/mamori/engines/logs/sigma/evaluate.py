@@ -1,6 +1,7 @@
 """Match flat events (see :mod:`mamori.engines.logs`) against a compiled :class:`~.compile.RuleSet`.
 
-Each event is tested only against the rules indexed under its (Channel, EventID) and (Channel, any). Every
+Each event is tested only against the rules indexed under its (Channel, EventID) and (Channel, any), and of those
+only against the rules whose required literals occur in its values (:mod:`.prefilter`). Every
 :class:`Detection` carries the rule's ``author`` (DRL 1.1: messages based on a rule match must identify its authors),
 id, title, level and ATT&CK tags, the event, and the event fields that made the rule match.
 """
@@ -66,12 +67,14 @@ def match(
 ) -> Iterator[Detection]:
     """Yield one Detection per (event, rule) match, in event order."""
     st = stats if stats is not None else MatchStats()
+    group_of = ruleset.group
     for ev in events:
         st.events += 1
-        cands = ruleset.candidates(ev.get("Channel"), ev.get("EventID"))
-        if not cands:
+        group = group_of(ev.get("Channel"), ev.get("EventID"))
+        if not group.entries:
             continue
         low = prepare(ev)
+        cands = group.select(low)
         st.evaluations += len(cands)
         for entry in cands:
             if entry.predicate(ev, low):

@@ -3,7 +3,8 @@
 A rule's condition compiles to a tree of frozen dataclasses (:data:`Node`); :func:`build` turns a tree into a nested
 Python closure ``pred(event, low) -> bool`` where ``event`` is the flat event dict and ``low`` its
 :func:`prepare` d view (every value as a lower-cased string, lists as tuples). Sigma string matching is
-case-insensitive, so strings are lower-cased once per event instead of once per test.
+case-insensitive, so strings are lower-cased once per event instead of once per test. Datetimes are not text to any
+test (see :func:`_text`).
 """
 
 from __future__ import annotations
@@ -136,6 +137,8 @@ def fields_of(node: Node) -> set[str]:
 
 # --------------------------------------------------------------------------------------------- event views
 def _text(v: Any) -> str | tuple[str, ...] | None:
+    """A value as the text string tests see; None for null and for datetimes (``TimeCreated`` is Mamori's parsed
+    time, not a text of the event: no rule is written against its ``isoformat``)."""
     if v is None:
         return None
     if isinstance(v, str):
@@ -145,7 +148,7 @@ def _text(v: Any) -> str | tuple[str, ...] | None:
     if isinstance(v, int | float):
         return str(v)
     if isinstance(v, dt.datetime):
-        return v.isoformat()
+        return None
     if isinstance(v, list | tuple):
         out: list[str] = []
         for x in v:
@@ -161,18 +164,23 @@ def _text(v: Any) -> str | tuple[str, ...] | None:
 
 
 def prepare(event: Mapping[str, Any]) -> dict[str, str | tuple[str, ...]]:
-    """Lower-cased text view of an event (private ``_…`` keys and null values left out)."""
+    """Lower-cased text view of an event: private ``_…`` keys, null values and datetimes (``TimeCreated``, Mamori's
+    own parsed form, not a text any rule was written against) are left out; ints become decimal text."""
     low: dict[str, str | tuple[str, ...]] = {}
     for k, v in event.items():
-        if k[:1] == "_" or v is None:
+        c = v.__class__
+        if c is str:
+            if k[:1] != "_":
+                low[k] = v.lower()
+        elif c is int:
+            if k[:1] != "_":
+                low[k] = str(v)
+        elif v is None or k[:1] == "_":
             continue
-        if v.__class__ is str:
-            low[k] = v.lower()
-            continue
-        t = _text(v)
-        if t is None:
-            continue
-        low[k] = t.lower() if isinstance(t, str) else tuple(x.lower() for x in t)
+        else:
+            t = _text(v)
+            if t is not None:
+                low[k] = t.lower() if isinstance(t, str) else tuple(x.lower() for x in t)
     return low
 
 
@@ -384,6 +392,22 @@ def _any(fs: list[Pred]) -> Pred:
     return lambda ev, low: any(g(ev, low) for g in tf)
 
 
+def _keywords_contain(needles: tuple[str, ...]) -> Pred:
+    """An OR of keyword ``contains`` tests: one pass over the values joined by NUL (no needle holds a NUL)."""
+
+    def fkw(ev: Mapping[str, Any], low: Low) -> bool:
+        parts: list[str] = []
+        for v in low.values():
+            if v.__class__ is str:
+                parts.append(v)
+            else:
+                parts.extend(v)
+        text = "\x00".join(parts)
+        return any(n in text for n in needles)
+
+    return fkw
+
+
 def build(node: Node) -> Pred:
     """Compile a tree into a predicate ``pred(event, low)``; ``low`` is :func:`prepare` (event)."""
     if isinstance(node, FieldTest):
@@ -437,14 +461,20 @@ def build(node: Node) -> Pred:
         return _all([build(c) for c in node.children])
     if isinstance(node, Or):
         groups: dict[tuple[str, str], list[str]] = {}
+        keywords: list[str] = []
         rest: list[Node] = []
         for c in node.children:
             p = _plain_str(c)
-            if p is None:
-                rest.append(c)
-            else:
+            if p is not None:
                 groups.setdefault((p[0], p[1]), []).append(p[2])
+            elif (isinstance(c, KeywordTest) and isinstance(c.test, StrTest) and not c.test.cased
+                  and c.test.kind == "contains" and "\x00" not in c.test.value):
+                keywords.append(c.test.value)
+            else:
+                rest.append(c)
         fs = [_on_low(f, _multi_str_pred(k, vals)) for (f, k), vals in groups.items()]
+        if keywords:
+            fs.append(_keywords_contain(tuple(keywords)))
         fs += [build(c) for c in rest]
         return _any(fs)
     raise TypeError(f"unknown node {node!r}")
@@ -463,12 +493,26 @@ def explain(node: Node, event: Mapping[str, Any], low: Low) -> list[tuple[str, A
     return uniq
 
 
+_BUILT: dict[int, tuple[Node, Pred]] = {}
+
+
+def _built(node: Node) -> Pred:
+    """``build(node)``, kept per node object (explaining a detection would otherwise rebuild every subtree)."""
+    found = _BUILT.get(id(node))
+    if found is not None and found[0] is node:
+        return found[1]
+    pred = build(node)
+    if len(_BUILT) < 200_000:
+        _BUILT[id(node)] = (node, pred)
+    return pred
+
+
 def _explain(node: Node, ev: Mapping[str, Any], low: Low, out: list[tuple[str, Any]]) -> None:
     if isinstance(node, FieldTest | FieldRef):
-        if build(node)(ev, low):
+        if _built(node)(ev, low):
             out.append((node.field, ev.get(node.field)))
     elif isinstance(node, KeywordTest):
-        one = build(node)
+        one = _built(node)
         for k, v in ev.items():
             if k[:1] != "_" and k in low and one({k: v}, {k: low[k]}):
                 out.append((k, v))
@@ -477,7 +521,7 @@ def _explain(node: Node, ev: Mapping[str, Any], low: Low, out: list[tuple[str, A
             _explain(c, ev, low, out)
     elif isinstance(node, Or):
         for c in node.children:
-            if build(c)(ev, low):
+            if _built(c)(ev, low):
                 _explain(c, ev, low, out)
 
 
