@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from mamori.engines.logs.health import HealthFinding, HealthPolicy, HealthTracker
-from mamori.engines.logs.hits import Hit
+from mamori.engines.logs.hits import Hit, jsonable
 from mamori.monitoring.choices import OPEN_STATUSES, AlertKind
 from mamori.monitoring.models import Alert, LogSource
 
@@ -52,8 +52,7 @@ def policy_for(source: LogSource, *, live: bool) -> HealthPolicy:
 
 
 def to_hit(finding: HealthFinding) -> Hit:
-    params = {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in finding.params.items()}
-    evidence = {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in finding.evidence.items()}
+    params, evidence = jsonable(finding.params), jsonable(finding.evidence)
     moment = finding.params.get("last") or finding.params.get("after") or finding.params.get("first")
     return Hit(kind=AlertKind.HEALTH.value, rule_id=RULE_PREFIX + finding.code,
                title=str(TITLES.get(finding.code, finding.code)), level=LEVELS.get(finding.severity, "medium"),

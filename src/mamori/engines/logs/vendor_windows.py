@@ -31,6 +31,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mamori.engines.logs.hits import jsonable
+
 __all__ = ["JP_HOLIDAYS", "JST", "OutOfWindowFinding", "RemotePath", "Schedule", "Window", "check_remote_access",
            "parse_sources", "parse_windows"]
 
@@ -403,19 +405,7 @@ class OutOfWindowFinding:
 
     def as_dict(self) -> dict[str, Any]:
         """The finding as JSON-ready data: datetimes as ISO 8601 text, tuples as lists."""
-        return {name: _plain(getattr(self, name)) for name in self.__dataclass_fields__}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):
-        return value.total_seconds()
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_plain(v) for v in value]
-    return value
+        return {name: jsonable(getattr(self, name)) for name in self.__dataclass_fields__}
 
 
 _RDP_EVENTS = {
