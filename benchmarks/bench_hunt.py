@@ -12,7 +12,8 @@ The corpus is built in a temporary folder (never in the repository) by copying r
 For each COPIES value, each in a fresh process so the peak RSS is its own:
 
 - (a) plain parse: stream every file through `iter_evtx` (parse + normalise, no rules) — the ceiling;
-- (b) hunt: `mamori.engines.logs.hunt.hunt(corpus, rules=[RULES], workers=W)` with the compiled rules cached.
+- (b) hunt: `mamori.engines.logs.hunt.hunt(corpus, rules=[RULES], workers=W)` with the compiled rules cached, as
+  `mamori hunt` runs it: Sigma rules, correlation rules (Mamori's and any in RULES) and the log-health checks.
 
 Printed: events, seconds, events/s, peak RSS of the process and of its largest worker (`RUSAGE_CHILDREN`), and the
 detections by level (they must not change with `--workers`). Peak memory staying flat as COPIES grows (e.g.
@@ -141,20 +142,23 @@ def run_parse(corpus: Path, workers: int) -> dict[str, object]:
 
 def run_hunt(corpus: Path, workers: int, rules: Path, cache: Path) -> dict[str, object]:
     """(b) the whole hunt (rules from the cache), as `mamori hunt` runs it."""
-    from mamori.engines.logs.hunt import hunt, load_rules
+    from mamori.engines.logs.hunt import hunt, load_correlations, load_rules
 
     t0 = time.perf_counter()
     ruleset, from_cache = load_rules([rules], rule_cache=cache)
+    correlations = load_correlations([rules])
     loaded = time.perf_counter() - t0
     started = time.perf_counter()
-    result = hunt([corpus], ruleset=ruleset, workers=workers)
+    result = hunt([corpus], ruleset=ruleset, correlations=correlations, workers=workers)
     seconds = time.perf_counter() - started
     errors = [f.error for f in result.files if f.error]
     return {"events": result.events, "seconds": round(seconds, 2), "events_per_s": round(result.events / seconds),
             "rules": len(ruleset.rules), "rules_load_s": round(loaded, 2), "rules_from_cache": from_cache,
             "detections": {level: result.by_level[level] for level in ("critical", "high", "medium", "low",
                                                                       "informational")},
-            "rules_fired": len({r.rule_id for r in result.rows}), "files": len(result.files),
+            "rules_fired": len({r.rule_id for r in result.rows}), "correlations": len(correlations.rules),
+            "correlation_alerts": result.correlation_alerts, "health_findings": len(result.health),
+            "files": len(result.files),
             "file_errors": len(errors), **_peaks()}
 
 
@@ -220,7 +224,9 @@ def main() -> None:
                 assert best is not None
                 extra = ""
                 if "detections" in best:
-                    extra = f"  detections {best['detections']} rules fired {best['rules_fired']}"
+                    extra = (f"  detections {best['detections']} rules fired {best['rules_fired']}; correlation "
+                             f"alerts {best['correlation_alerts']} ({best['correlations']} correlations); health "
+                             f"findings {best['health_findings']}")
                     if best["file_errors"]:
                         extra += f" file errors {best['file_errors']}"
                 print(f"{label}: {best['events']:>9,} events {best['seconds']:>7} s {best['events_per_s']:>8,} "

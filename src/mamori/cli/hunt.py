@@ -1,8 +1,10 @@
-"""`mamori hunt PATH...`: detections in a folder of Windows logs, with no server and no database."""
+"""`mamori hunt PATH...`: detections, correlations and log health in a folder of Windows and syslog files, with no
+server and no database."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -15,8 +17,13 @@ LABELS = {"ja": {"critical": "緊急", "high": "高", "medium": "中", "low": "�
                  "informational": "informational"}}
 
 
+HEALTH_LABELS = {"ja": {"high": "高", "medium": "中", "low": "低", "info": "情報"},
+                 "en": {"high": "high", "medium": "medium", "low": "low", "info": "info"}}
+
+
 def add_commands(sub: Any) -> None:
-    p = sub.add_parser("hunt", help="scan EVTX / Windows-event JSON files with Mamori's and given Sigma rules",
+    p = sub.add_parser("hunt", help="scan EVTX / Windows-event JSON / syslog / FortiGate / CSV log files with "
+                                    "Mamori's and given Sigma rules",
                        description="Exit status: 0 no detection of level high or critical; 1 there is one; 2 no "
                                    "input could be read.")
     p.set_defaults(handler=cmd_hunt)
@@ -29,6 +36,10 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--encoding", choices=["utf-8", "cp932"], default="utf-8", help="timeline CSV encoding")
     p.add_argument("--jsonl", type=Path, help="write the timeline as JSON Lines")
     p.add_argument("--lang", choices=["ja", "en"], default="ja")
+    p.add_argument("--no-health", action="store_true", help="do not check the logs' health")
+    p.add_argument("--retention-days", type=int, default=0, metavar="DAYS",
+                   help="also report a log whose oldest records were overwritten or cleared less than DAYS before "
+                        "its newest (e.g. 1826 for five years; default: not checked)")
     p.add_argument("--workers", type=int, default=min(os.cpu_count() or 1, 8), metavar="N",
                    help="processes to scan files in (default: the number of CPUs, at most 8)")
     cache = p.add_mutually_exclusive_group()
@@ -37,47 +48,91 @@ def add_commands(sub: Any) -> None:
     cache.add_argument("--no-rule-cache", action="store_true", help="compile the rules every time")
 
 
+#: Texts of the summary, by language.
+TEXT = {
+    "ja": {"not_read": "読めないファイル（取り込みません）: ", "rules": "ルール", "skipped": "対象外",
+           "errors": "エラー", "correlations": "相関ルール", "files": "ファイル", "events": "イベント", "s": "秒",
+           "per_s": "件/秒", "loaded": "ルール読込", "detections": "検知", "author": "作成者",
+           "more": "ほか {n:,} 件（タイムラインを参照）", "alerts": "相関アラート", "health": "ログの健全性",
+           "logons": "ログオン（成功/失敗）", "hosts": "ホスト",
+           "n_events": "件", "n_skipped": "読み飛ばし"},
+    "en": {"not_read": "NOT READ: ", "rules": "rules", "skipped": "skipped", "errors": "errors",
+           "correlations": "correlations", "files": "files", "events": "events", "s": "s", "per_s": "events/s",
+           "loaded": "rules loaded in", "detections": "detections", "author": "author",
+           "more": "and {n:,} more (see the timeline)", "alerts": "correlation alerts", "health": "log health",
+           "logons": "logons (success/failure)", "hosts": "hosts", "n_events": "events", "n_skipped": "skipped"},
+}
+SHOWN = 20
+
+
+def _finding_line(finding: Any, lang: str) -> str:
+    label = HEALTH_LABELS[lang].get(finding.severity, finding.severity)
+    return f"    [{label}] {finding.message_ja if lang == 'ja' else finding.message_en}"
+
+
+def _print_summary(result: Any, lang: str) -> None:
+    from mamori.engines.logs.hunt import LEVELS
+
+    t, labels = TEXT[lang], LABELS[lang]
+    read = [f for f in result.files if not f.error]
+    rules = result.rules
+    correlations = len(result.correlations.rules) if result.correlations else 0
+    print(f"{t['rules']}: {len(rules.rules):,} ({t['skipped']} {len(rules.skipped):,}, {t['errors']} "
+          f"{len(rules.errors):,}; {t['correlations']} {correlations}); {t['files']}: {len(read)}/"
+          f"{len(result.files)}; {t['events']}: {result.events:,} ({result.seconds:.1f} {t['s']}, "
+          f"{result.events / max(result.seconds, 1e-9):,.0f} {t['per_s']}; {t['loaded']} "
+          f"{result.rules_seconds:.1f} {t['s']})")
+    print(f"{t['detections']}: " + ", ".join(f"{labels[level]} {result.by_level[level]:,}" for level in LEVELS)
+          + (f"; {t['alerts']} {result.correlation_alerts:,}" if result.correlation_alerts else ""))
+    serious = [row for row in result.rows if row.level in ("critical", "high")]
+    for row in serious[:SHOWN]:
+        where = f"{row.channel}/{row.event_id}" if row.event_id is not None else row.channel
+        print(f"  {row.cells()['time_jst'] or '—'} JST {row.host} {where} [{labels[row.level]}] {row.rule} "
+              f"({t['author']}: {row.author})")
+    if len(serious) > SHOWN:
+        print("  … " + t["more"].format(n=len(serious) - SHOWN))
+    print(f"{t['logons']}:")
+    for account, source, kind, ok, failed in result.logons.rows()[:15]:
+        print(f"  {account} ← {source} [{kind}] {ok}/{failed}")
+    by_file: dict[str, list[Any]] = {}
+    for finding in result.health:
+        by_file.setdefault(finding.source, []).append(finding)
+    print(f"{t['files']}:")
+    for f in read:
+        first = f.first.isoformat() if f.first else "—"
+        last = f.last.isoformat() if f.last else "—"
+        print(f"  {Path(f.path).name}: {f.events:,} {t['n_events']}, {first} … {last}"
+              + (f", {t['n_skipped']} {f.skipped}" if f.skipped else ""))
+        for finding in by_file.pop(f.path, [])[:SHOWN]:
+            print(_finding_line(finding, lang))
+    rest = [finding for found in by_file.values() for finding in found]
+    if rest:
+        print(f"{t['health']} ({t['hosts']}):")
+        for finding in rest[:SHOWN]:
+            print(_finding_line(finding, lang))
+
+
 def cmd_hunt(args: argparse.Namespace) -> int:
-    from mamori.engines.logs.hunt import LEVELS, hunt
+    from mamori.engines.logs.hunt import HUNT_HEALTH, hunt
     from mamori.engines.logs.timeline import write_csv, write_jsonl
 
-    ja = args.lang == "ja"
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
         print(f"mamori: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return 2
+    policy = dataclasses.replace(HUNT_HEALTH, default_retention_days=max(0, args.retention_days))
     result = hunt(args.paths, rules=args.rules, recover=args.recover, include_experimental=args.experimental,
-                  workers=max(1, args.workers), rule_cache=False if args.no_rule_cache else args.rule_cache)
-    read = [f for f in result.files if not f.error]
+                  workers=max(1, args.workers), rule_cache=False if args.no_rule_cache else args.rule_cache,
+                  health=False if args.no_health else policy, lang=args.lang)
     for f in result.files:
         if f.error:
-            print(("読めないファイル（取り込みません）: " if ja else "NOT READ: ") + f.error, file=sys.stderr)
-    print(f"{'ルール' if ja else 'rules'}: {len(result.rules.rules):,} "
-          f"({'対象外' if ja else 'skipped'} {len(result.rules.skipped):,}, {'エラー' if ja else 'errors'} "
-          f"{len(result.rules.errors):,}); {'ファイル' if ja else 'files'}: {len(read)}/{len(result.files)}; "
-          f"{'イベント' if ja else 'events'}: {result.events:,} ({result.seconds:.1f} {'秒' if ja else 's'}, "
-          f"{result.events / max(result.seconds, 1e-9):,.0f} {'件/秒' if ja else 'events/s'}; "
-          f"{'ルール読込' if ja else 'rules loaded in'} {result.rules_seconds:.1f} {'秒' if ja else 's'})")
-    labels = LABELS[args.lang]
-    print(("検知: " if ja else "detections: ") + ", ".join(f"{labels[level]} {result.by_level[level]:,}"
-                                                           for level in LEVELS))
-    for row in result.rows[:20]:
-        if row.level in ("critical", "high"):
-            print(f"  {row.cells()['time_jst']} JST {row.host} {row.channel}/{row.event_id} [{labels[row.level]}] "
-                  f"{row.rule} ({'作成者' if ja else 'author'}: {row.author})")
-    print("ログオン（成功/失敗）:" if ja else "logons (success/failure):")
-    for account, source, kind, ok, failed in result.logons.rows()[:15]:
-        print(f"  {account} ← {source} [{kind}] {ok}/{failed}")
-    for f in read:
-        first = f.first.isoformat() if f.first else "—"
-        last = f.last.isoformat() if f.last else "—"
-        print(f"  {Path(f.path).name}: {f.events:,} {'件' if ja else 'events'}, {first} … {last}"
-              + (f", {'読み飛ばし' if ja else 'skipped'} {f.skipped}" if f.skipped else ""))
+            print(TEXT[args.lang]["not_read"] + f.error, file=sys.stderr)
+    _print_summary(result, args.lang)
     if args.timeline:
         write_csv(result.rows, args.timeline, encoding="utf-8-sig" if args.encoding == "utf-8" else "cp932",
-                  japanese_header=ja)
+                  japanese_header=args.lang == "ja")
     if args.jsonl:
         write_jsonl(result.rows, args.jsonl)
-    if result.files and not read:
+    if result.files and all(f.error for f in result.files):
         return 2
     return 1 if result.by_level["critical"] or result.by_level["high"] else 0

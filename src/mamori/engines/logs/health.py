@@ -339,30 +339,65 @@ class HealthTracker:
         self.clears_dropped = 0
         self.events = 0
 
-    def add(self, event: Mapping[str, Any]) -> None:
-        """Account for one event (any reader's flat event; fields that are missing are simply not checked)."""
+    def add(self, event: Mapping[str, Any], *, source: str | None = None) -> None:
+        """Account for one event (any reader's flat event; fields that are missing are simply not checked).
+        `source`: the stream's source instead of the event's `_source` (e.g. a file's full path)."""
+        command = event.get("CommandLine")
+        self._add(_text(event.get("_source")) if source is None else source,
+                  _text(event.get("Computer") or event.get("_host")), _text(event.get("Channel")),
+                  event.get("EventID"), event.get("EventRecordID"), event.get("TimeCreated"),
+                  event.get("_received"), event.get("_kind"), isinstance(command, str) and bool(command.strip()),
+                  event)
+
+    def add_head(self, source: str, host: str, channel: str, event_id: int, record_id: int | None,
+                 moment: dt.datetime | None, *, command_line: bool = False, kind: str = "evtx") -> None:
+        """Account for a Windows record known only by its System fields — one a fast reader counted without
+        decoding it (`mamori hunt`). `command_line`: whether its EventData holds a non-empty CommandLine."""
+        self._add(source, host, channel, event_id, record_id, moment, None, kind, command_line, None)
+
+    def _add(self, source: str, host: str, channel: str, event_id: Any, record_id: Any, moment: Any,
+             received: Any, kind: Any, command_line: bool, event: Mapping[str, Any] | None) -> None:
         self.events += 1
-        host = _text(event.get("Computer") or event.get("_host"))
-        channel = _text(event.get("Channel"))
-        key = (_text(event.get("_source")), host, channel)
+        key = (source, host, channel)
         stream = self._streams.get(key)
         if stream is None:
             stream = self._streams[key] = _Stream(intervals=deque(maxlen=self.max_intervals))
-        moment = event.get("TimeCreated")
         moment = moment if isinstance(moment, dt.datetime) and moment.tzinfo is not None else None
-        received = event.get("_received")
         received = received if isinstance(received, dt.datetime) and received.tzinfo is not None else None
-        event_id = event.get("EventID")
         is_clear = (channel, event_id) in CLEAR_EVENTS
         self._count(stream, moment, received, is_clear)
-        if event.get("_time_from_header"):
+        if event is not None and event.get("_time_from_header"):
             stream.from_header += 1
-        record_id = event.get("EventRecordID")
         if isinstance(record_id, int) and not isinstance(record_id, bool):
             self._record(stream, record_id, moment)
-        self._host(host, event, channel, event_id, moment, received)
+        self._host(host, kind, channel, event_id, moment, received, command_line)
         if is_clear:
-            self._clear(host, channel, event, moment, record_id if isinstance(record_id, int) else None, key[0])
+            self._clear(host, channel, event or {}, moment, record_id if isinstance(record_id, int) else None,
+                        key[0])
+
+    def merge(self, other: HealthTracker) -> None:
+        """Take in what another tracker saw (e.g. one file scanned in another process). The two must not share a
+        stream (source, host, channel): give each file its own `source`. Hosts' counters add up; the clear events
+        of both explain gaps in either."""
+        shared = self._streams.keys() & other._streams.keys()
+        if shared:
+            raise ValueError(f"both trackers hold the stream {sorted(shared)[0]!r}")
+        self._streams.update(other._streams)
+        for host, theirs in other._hosts.items():
+            mine = self._hosts.get(host)
+            if mine is None:
+                self._hosts[host] = theirs
+                continue
+            mine.offsets.extend(theirs.offsets)
+            for name in ("windows_events", "security", "processes", "processes_without_cmdline", "powershell",
+                         "scriptblocks"):
+                setattr(mine, name, getattr(mine, name) + getattr(theirs, name))
+            mine.newest = heapq.nlargest(NEWEST_KEPT, [*mine.newest, *theirs.newest])
+            heapq.heapify(mine.newest)
+        room = max(0, self.max_clears - len(self._clears))
+        self._clears += other._clears[:room]
+        self.clears_dropped += other.clears_dropped + max(0, len(other._clears) - room)
+        self.events += other.events
 
     def _count(self, stream: _Stream, moment: dt.datetime | None, received: dt.datetime | None,
                is_clear: bool) -> None:
@@ -403,8 +438,8 @@ class HealthTracker:
             epochs.append(epoch)
         epoch.add(record_id, moment)
 
-    def _host(self, host: str, event: Mapping[str, Any], channel: str, event_id: Any,
-              moment: dt.datetime | None, received: dt.datetime | None) -> None:
+    def _host(self, host: str, kind: Any, channel: str, event_id: Any, moment: dt.datetime | None,
+              received: dt.datetime | None, command_line: bool) -> None:
         state = self._hosts.get(host)
         if state is None:
             state = self._hosts[host] = _Host(offsets=deque(maxlen=self.max_offsets))
@@ -415,15 +450,13 @@ class HealthTracker:
                 heapq.heappush(state.newest, moment)
             elif moment > state.newest[0]:
                 heapq.heapreplace(state.newest, moment)
-        kind = event.get("_kind")
         if kind in WINDOWS_KINDS or (kind is None and event_id is not None):
             state.windows_events += 1
         if channel == "Security":
             state.security += 1
             if event_id == 4688:
                 state.processes += 1
-                command = event.get("CommandLine")
-                if not (isinstance(command, str) and command.strip()):
+                if not command_line:
                     state.processes_without_cmdline += 1
         elif channel in POWERSHELL_CHANNELS:
             state.powershell += 1

@@ -1,6 +1,7 @@
-"""`mamori hunt`: scan a folder of EVTX and Windows-event JSON files with Mamori's rules and any given Sigma rules,
-with no server and no database (an incident responder's laptop): detections by level, a timeline, the logon
-summary and metrics per file.
+"""`mamori hunt`: scan a folder of EVTX, Windows-event JSON and syslog/FortiGate files (and CSV exports named on the
+command line) with Mamori's rules and any given Sigma rules, with no server and no database (an incident
+responder's laptop): detections by level, correlation alerts (Sigma v2), log-health findings, a timeline, the
+logon summary and metrics per file.
 
 How a file is read (:func:`scan_file`): its events are **streamed** from the reader for its suffix
 (:data:`READERS`) in chunks of :data:`CHUNK` events; each chunk updates the file's metrics and logon summary and is
@@ -9,6 +10,11 @@ of detections, not on the size of the file. What a file gave stays provisional u
 file that turns out broken (the reader raises `InputError`) is reported in `FileMetrics.error` and contributes
 nothing — no row, no logon, no event count — unless the reader runs in recover mode.
 
+Correlation and health need every file: a file's detections of the rules a correlation references are kept (slim,
+see `hunt_findings`) and its `HealthTracker` (bounded) goes back with its scan; both are combined over all files
+at the end, so a ransomware chain spread over a host's Security, System and Defender logs is one alert, and a
+104 in System.evtx explains a gap in Application.evtx.
+
 With `workers > 1` files are scanned in that many processes (one file per task) and merged in input order, so the
 result, the row order and the `on_detection` calls are the same as with one process.
 """
@@ -16,8 +22,10 @@ result, the row order and the `on_detection` calls are the same as with one proc
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import os
+import re
 import sys
 import time
 from collections import Counter
@@ -31,13 +39,17 @@ from typing import Any, Protocol
 
 from mamori.engines.errors import InputError
 from mamori.engines.logs.evtx_reader import SkippedPart, decode_record, flat_values, iter_evtx, iter_records, peek
+from mamori.engines.logs.health import CLEAR_EVENTS, HealthFinding, HealthPolicy, HealthTracker
+from mamori.engines.logs.hunt_findings import correlate, correlation_fields, health_rows, slim
 from mamori.engines.logs.json_reader import iter_json_events
 from mamori.engines.logs.logons import LogonSummary, summarise_logons
+from mamori.engines.logs.readers import iter_file
 from mamori.engines.logs.sigma import Detection, RuleSet, compile_rules, load_or_compile, match
 from mamori.engines.logs.timeline import TimelineRow
 
-__all__ = ["BUILTIN_RULES", "CHUNK", "LEVELS", "LOGON_EVENTS", "READERS", "FileMetrics", "FileReader", "FileScan",
-           "HuntResult", "default_rule_cache", "hunt", "input_files", "load_rules", "scan_file"]
+__all__ = ["BUILTIN_RULES", "CHUNK", "FOLDER_NAMES", "HUNT_HEALTH", "LEVELS", "LOGON_EVENTS", "READERS",
+           "FileMetrics", "FileReader", "FileScan", "HuntResult", "default_rule_cache", "hunt", "input_files",
+           "load_correlations", "load_rules", "scan_file"]
 
 BUILTIN_RULES = Path(__file__).with_name("rules")
 LEVELS = ("critical", "high", "medium", "low", "informational")
@@ -66,13 +78,50 @@ def _read_json(path: Path, *, recover: bool, skipped: list[Any]) -> Iterator[dic
     return iter_json_events(path)
 
 
-#: File suffix (lower case) → reader. Adding a format is one line here.
+def _read_syslog(path: Path, *, recover: bool, skipped: list[Any]) -> Iterator[dict[str, Any]]:
+    return iter_file(path, "syslog", recover=recover, skipped=skipped)
+
+
+def _read_csv(path: Path, *, recover: bool, skipped: list[Any]) -> Iterator[dict[str, Any]]:
+    return iter_file(path, "csv", recover=recover, skipped=skipped)
+
+
+#: File suffix (lower case) → reader. Adding a format is one line here. Syslog text covers FortiGate key=value
+#: lines (recognised line by line).
 READERS: dict[str, FileReader] = {
     ".evtx": _read_evtx,
     ".json": _read_json,
     ".jsonl": _read_json,
     ".ndjson": _read_json,
+    ".log": _read_syslog,
+    ".syslog": _read_syslog,
+    ".txt": _read_syslog,
+    ".csv": _read_csv,
 }
+#: Suffixes taken from a folder: not `.txt` and `.csv`, which evidence folders hold for other things (notes, earlier
+#: timelines); such a file is read when it is named on the command line.
+FOLDER_SUFFIXES = frozenset(READERS) - {".txt", ".csv"}
+#: File names without a log suffix read as syslog text (Linux /var/log, rotated copies `messages.1` included).
+FOLDER_NAMES = frozenset({"messages", "secure", "syslog", "maillog", "cron"})
+#: Health checks that mean something for files collected from a machine: no silence check (there is no "now" for
+#: a copied file) and no retention check unless asked (`HealthPolicy.default_retention_days`).
+HUNT_HEALTH = HealthPolicy(check_silence=False, default_retention_days=0)
+#: Health findings that get no timeline row of their own: a log clear is already the row of its Sigma rule (1102,
+#: 104; Mamori's and SigmaHQ's), with the same time, host and record. They stay in `HuntResult.health`.
+_RULE_COVERED_HEALTH = frozenset({"log_cleared"})
+
+
+def _syslog_name(path: Path) -> bool:
+    name = path.name.lower()
+    base, _, rotation = name.partition(".")
+    return base in FOLDER_NAMES and (not rotation or rotation.isdigit())
+
+
+def _reader_of(path: Path) -> FileReader | None:
+    found = READERS.get(path.suffix.lower())
+    if found is None and _syslog_name(path):
+        return _read_syslog
+    return found
 
 
 @dataclass
@@ -99,6 +148,8 @@ class FileScan:
     by_level: Counter[str] = field(default_factory=Counter)
     logons: LogonSummary = field(default_factory=LogonSummary)
     detections: list[Detection] = field(default_factory=list)
+    correlation_inputs: list[Detection] = field(default_factory=list)  #: slim, see `hunt_findings.slim`
+    health: HealthTracker | None = None
 
 
 @dataclass
@@ -115,15 +166,24 @@ class HuntResult:
     rules_from_cache: bool = False
     rules_seconds: float = 0.0  #: compiling or loading the rules
     seconds: float = 0.0  #: reading and matching the files
+    correlations: Any = None  #: the `CorrelationSet` run (None: none)
+    correlation_alerts: int = 0
+    health: list[HealthFinding] = field(default_factory=list)
 
 
 def input_files(paths: Sequence[Path]) -> list[Path]:
-    """The files to read: each given file, and every file under a given folder (sorted), that has a reader."""
-    found: list[Path] = []
+    """The files to read: each given file, and every file under a given folder (sorted) whose suffix is in
+    :data:`FOLDER_SUFFIXES` or whose name is a syslog file's (:data:`FOLDER_NAMES`). A given file without a known
+    suffix is read as syslog text (its first line that is not says so)."""
+    found: dict[Path, Path] = {}  # resolved → as given: a file named twice (or inside a folder given) is read once
     for path in paths:
-        candidates = sorted(path.rglob("*")) if path.is_dir() else [path]
-        found += [p for p in candidates if p.is_file() and p.suffix.lower() in READERS]
-    return found
+        if path.is_dir():
+            for p in sorted(path.rglob("*")):
+                if p.is_file() and (p.suffix.lower() in FOLDER_SUFFIXES or _syslog_name(p)):
+                    found.setdefault(p.resolve(), p)
+        elif path.is_file():
+            found.setdefault(path.resolve(), path)
+    return list(found.values())
 
 
 def _details(matched: Iterable[tuple[str, Any]], event: dict[str, Any] | Any) -> str:
@@ -173,18 +233,25 @@ LOGON_EVENTS = frozenset({
     ("Microsoft-Windows-TerminalServices-LocalSessionManager/Operational", 21),
     ("Microsoft-Windows-TerminalServices-LocalSessionManager/Operational", 25),
 })
+#: Records always decoded: the logon summary's, and the log-clear events (health reads who cleared which log).
+_ALWAYS_DECODED = LOGON_EVENTS | CLEAR_EVENTS
+_COMPUTER = re.compile(r'"Computer":"([^"\\]*)"')
+_COMMAND_LINE = re.compile(r'"CommandLine":"[^"]')
 
 
-def _evtx_events(path: Path, ruleset: RuleSet, metrics: FileMetrics, *, recover: bool, skipped: list[Any]
-                 ) -> Iterator[dict[str, Any]]:
+def _evtx_events(path: Path, ruleset: RuleSet, metrics: FileMetrics, *, recover: bool, skipped: list[Any],
+                 health: HealthTracker | None = None) -> Iterator[dict[str, Any]]:
     """The records of an EVTX file that a rule or the logon summary may need, decoded; the others are only counted.
 
     A record is left undecoded when its raw JSON text shows its Channel, EventID and time (`evtx_reader.peek`), the
     logon summary does not read it, and either no rule is indexed for its (Channel, EventID) or — its values being
     flat (`evtx_reader.flat_values`) — none of the literals the candidate rules require occurs in its lower-cased
     text (`CandidateGroup.may_match_raw`). Decoding (`json.loads` + `normalise`) is most of the cost of a record.
+    With `health`, an undecoded record is accounted for from its System fields (`HealthTracker.add_head`; its
+    Computer read off the text, else it is decoded).
     """
     source = path.name
+    where = str(path)
     parts: list[SkippedPart] = []
     ids = metrics.event_ids
     group_of = ruleset.group
@@ -192,9 +259,17 @@ def _evtx_events(path: Path, ruleset: RuleSet, metrics: FileMetrics, *, recover:
         for offset, item in iter_records(path, recover=recover, skipped=parts):
             data: str = item["data"]
             head = peek(data)
-            if head is not None and (head.channel, head.event_id) not in LOGON_EVENTS:
+            if head is not None and (head.channel, head.event_id) not in _ALWAYS_DECODED:
                 group = group_of(head.channel, head.event_id)
                 if not group.entries or (not group.may_match_raw(data.lower()) and flat_values(data, head.data_at)):
+                    if health is not None:
+                        computer = _COMPUTER.search(data, 0, head.data_at)
+                        if computer is None:
+                            yield decode_record(item, source, offset)
+                            continue
+                        health.add_head(where, computer.group(1), head.channel, head.event_id,
+                                        item.get("event_record_id"), head.time,
+                                        command_line=_COMMAND_LINE.search(data, head.data_at) is not None)
                     metrics.events += 1
                     ids[head.event_id] += 1
                     moment = head.time
@@ -209,31 +284,41 @@ def _evtx_events(path: Path, ruleset: RuleSet, metrics: FileMetrics, *, recover:
 
 
 def scan_file(path: Path, ruleset: RuleSet, *, recover: bool = False, keep_detections: bool = False,
-              chunk: int = CHUNK, hidden_rules: frozenset[str] = frozenset()) -> FileScan:
+              chunk: int = CHUNK, hidden_rules: frozenset[str] = frozenset(), correlate: frozenset[str] = frozenset(),
+              keep_fields: frozenset[str] = frozenset(), health: bool = False) -> FileScan:
     """Read one file (streamed, `chunk` events at a time), match it and summarise it; never raises `InputError`:
     a bad file comes back with `metrics.error` set and nothing else (see the module docstring).
 
     `keep_detections`: also return the `Detection` s (for a consumer). A detection of a rule in `hidden_rules` gets
-    no timeline row and no level count (a correlation input); it is kept only with `keep_detections`."""
+    no timeline row and no level count (a correlation input); it is kept only with `keep_detections`. A detection
+    of a rule in `correlate` is also kept in `correlation_inputs`, with only the event fields named (lower case) in
+    `keep_fields`. `health`: account for every event in `FileScan.health` (streams keyed by the file's path)."""
     started = time.perf_counter()
     metrics = FileMetrics(str(path))
-    scan = FileScan(metrics)
-    reader = READERS.get(path.suffix.lower())
+    scan = FileScan(metrics, health=HealthTracker() if health else None)
+    tracker = scan.health
+    reader = _reader_of(path)
     skipped: list[Any] = []
+    where = str(path)
     try:
         if reader is None:
             raise InputError(f"{path}: no reader for files named *{path.suffix}")
         if reader is _read_evtx:
-            events = _evtx_events(path, ruleset, metrics, recover=recover, skipped=skipped)
+            events = _evtx_events(path, ruleset, metrics, recover=recover, skipped=skipped, health=tracker)
         else:
             events = iter(reader(path, recover=recover, skipped=skipped))
         source = path.name
         while batch := list(islice(events, chunk)):
             _metrics(metrics, batch)
+            if tracker is not None:
+                for event in batch:
+                    tracker.add(event, source=where)
             summary = summarise_logons(batch)
             scan.logons.success.update(summary.success)
             scan.logons.failure.update(summary.failure)
             for d in match(ruleset, batch):
+                if d.rule_id in correlate:
+                    scan.correlation_inputs.append(slim(d, keep_fields))
                 if d.rule_id in hidden_rules:
                     if keep_detections:
                         scan.detections.append(d)
@@ -277,6 +362,30 @@ def load_rules(rules: Sequence[Path] = (), *, include_experimental: bool = False
         return compile_rules(paths, include_experimental=include_experimental), False
 
 
+def load_correlations(rules: Sequence[Path] = (), *, include_experimental: bool = False) -> Any:
+    """Mamori's correlation rules plus those in `rules` (Sigma v2), compiled (`sigma.correlation.CorrelationSet`)."""
+    from mamori.engines.logs.sigma.correlation import compile_correlations
+
+    return compile_correlations([BUILTIN_RULES, *rules], include_experimental=include_experimental)
+
+
+@dataclass(frozen=True)
+class _Options:
+    """How every file of one hunt is scanned (the keyword arguments of `scan_file` but the chunk)."""
+
+    recover: bool = False
+    keep_detections: bool = False
+    hidden_rules: frozenset[str] = frozenset()
+    correlate: frozenset[str] = frozenset()
+    keep_fields: frozenset[str] = frozenset()
+    health: bool = False
+
+    def scan(self, path: Path, ruleset: RuleSet) -> FileScan:
+        return scan_file(path, ruleset, recover=self.recover, keep_detections=self.keep_detections,
+                         hidden_rules=self.hidden_rules, correlate=self.correlate, keep_fields=self.keep_fields,
+                         health=self.health)
+
+
 _WORKER_RULES: RuleSet | None = None
 
 
@@ -285,14 +394,12 @@ def _init_worker(ruleset: RuleSet) -> None:
     _WORKER_RULES = ruleset
 
 
-def _scan_in_worker(path: Path, recover: bool, keep_detections: bool, hidden_rules: frozenset[str]) -> FileScan:
+def _scan_in_worker(path: Path, options: _Options) -> FileScan:
     assert _WORKER_RULES is not None  # noqa: S101 - set by _init_worker
-    return scan_file(path, _WORKER_RULES, recover=recover, keep_detections=keep_detections,
-                     hidden_rules=hidden_rules)
+    return options.scan(path, _WORKER_RULES)
 
 
-def _scans(files: list[Path], ruleset: RuleSet, *, recover: bool, keep_detections: bool, workers: int,
-           hidden_rules: frozenset[str]) -> Iterator[FileScan]:
+def _scans(files: list[Path], ruleset: RuleSet, options: _Options, workers: int) -> Iterator[FileScan]:
     """Every file's scan, in input order; in `workers` processes when that pays."""
     total = 0
     for path in files:
@@ -301,13 +408,12 @@ def _scans(files: list[Path], ruleset: RuleSet, *, recover: bool, keep_detection
     workers = min(workers, len(files))
     if workers <= 1 or total < _PARALLEL_MIN_BYTES:
         for path in files:
-            yield scan_file(path, ruleset, recover=recover, keep_detections=keep_detections,
-                            hidden_rules=hidden_rules)
+            yield options.scan(path, ruleset)
         return
     # fork shares the compiled rules with the workers for free; elsewhere they are pickled to each worker once
     context = get_context("fork" if "fork" in get_all_start_methods() else "spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(ruleset,)) as pool:
-        futures = [pool.submit(_scan_in_worker, path, recover, keep_detections, hidden_rules) for path in files]
+        futures = [pool.submit(_scan_in_worker, path, options) for path in files]
         try:
             for future in futures:
                 yield future.result()
@@ -318,34 +424,71 @@ def _scans(files: list[Path], ruleset: RuleSet, *, recover: bool, keep_detection
 
 def hunt(paths: Sequence[Path], *, rules: Sequence[Path] = (), recover: bool = False,
          include_experimental: bool = False, workers: int = 1, rule_cache: Path | bool | None = None,
-         ruleset: RuleSet | None = None, on_detection: Callable[[Detection], None] | None = None,
-         hidden_rules: Collection[str] = ()) -> HuntResult:
-    """Read every file (a broken one is reported and left out whole, unless `recover`), match, summarise.
+         ruleset: RuleSet | None = None, correlations: Any = None, health: HealthPolicy | bool | None = None,
+         lang: str = "ja", on_detection: Callable[[Detection], None] | None = None,
+         hidden_rules: Collection[str] = (), now: dt.datetime | None = None) -> HuntResult:
+    """Read every file (a broken one is reported and left out whole, unless `recover`), match, correlate, check
+    the logs' health, summarise.
 
-    `ruleset` (already compiled) replaces `rules`/`include_experimental`/`rule_cache`. `on_detection` is called
-    for every detection of every file that was read, in input order (files) and event order (within a file), after
-    the file was read to its end — so a consumer (e.g. a correlator) never sees a detection of a broken file; the
-    detections of one file are held until then (memory grows with the detections of the largest file, not its
-    size). `hidden_rules`: rule ids whose detections only go to `on_detection` (correlation inputs), not to the
-    timeline or the counts by level.
+    `ruleset` (already compiled) replaces `rules`/`include_experimental`/`rule_cache`. `correlations`: a
+    `CorrelationSet`; None = Mamori's and those in `rules` when the rules are loaded here (none when `ruleset` is
+    given); False = none. Base rules marked `generate: false` are hidden from the timeline. `health`: the policy
+    of the log-health checks (None/True = :data:`HUNT_HEALTH`, False = no checks); its findings are rows too,
+    with their message in `lang`; `now` (default: the current time) is what "in the future" is measured against.
+
+    `on_detection` is called for every detection of every file that was read, in input order (files) and event
+    order (within a file), after the file was read to its end — so a consumer never sees a detection of a broken
+    file; the detections of one file are held until then (memory grows with the detections of the largest file,
+    not its size). `hidden_rules`: rule ids whose detections only go to `on_detection` and the correlations, not
+    to the timeline or the counts by level.
     """
     started = time.perf_counter()
     from_cache = False
     if ruleset is None:
         ruleset, from_cache = load_rules(rules, include_experimental=include_experimental, rule_cache=rule_cache)
-    result = HuntResult(ruleset, rules_from_cache=from_cache, rules_seconds=time.perf_counter() - started)
+        if correlations is None:
+            correlations = load_correlations(rules, include_experimental=include_experimental)
+    if correlations is not None and correlations is not False and not correlations.rules:
+        correlations = None
+    correlations = correlations or None
+    policy = HUNT_HEALTH if health is None or health is True else (health or None)
+    result = HuntResult(ruleset, rules_from_cache=from_cache, rules_seconds=time.perf_counter() - started,
+                        correlations=correlations)
     started = time.perf_counter()
-    for scan in _scans(input_files(paths), ruleset, recover=recover, keep_detections=on_detection is not None,
-                       workers=max(1, workers), hidden_rules=frozenset(hidden_rules)):
+    hidden = frozenset(hidden_rules)
+    correlate_ids: frozenset[str] = frozenset()
+    keep_fields: frozenset[str] = frozenset()
+    if correlations is not None:
+        hidden |= correlations.suppressed_rule_ids
+        correlate_ids = frozenset(ref for rule in correlations.rules for ref in rule.rules)
+        keep_fields = correlation_fields(correlations)
+    options = _Options(recover, on_detection is not None, hidden, correlate_ids, keep_fields, policy is not None)
+    tracker = HealthTracker() if policy is not None else None
+    inputs: list[Detection] = []
+    for scan in _scans(input_files(paths), ruleset, options, max(1, workers)):
         result.files.append(scan.metrics)
         result.events += scan.metrics.events
         result.rows += scan.rows
         result.by_level.update(scan.by_level)
         result.logons.success.update(scan.logons.success)
         result.logons.failure.update(scan.logons.failure)
+        inputs += scan.correlation_inputs
+        if tracker is not None and scan.health is not None:
+            tracker.merge(scan.health)
         if on_detection is not None:
             for d in scan.detections:
                 on_detection(d)
+    extra: list[TimelineRow] = []
+    if correlations is not None:
+        found = correlate(correlations, inputs)
+        result.correlation_alerts = len(found)
+        extra += found
+    if tracker is not None and policy is not None:
+        result.health = tracker.findings(now=now or dt.datetime.now(dt.UTC), policy=policy)
+        extra += health_rows([f for f in result.health if f.code not in _RULE_COVERED_HEALTH], lang=lang)
+    for row in extra:
+        result.rows.append(row)
+        result.by_level[row.level] += 1
     result.rows.sort(key=lambda r: (r.time is None, r.time or 0, r.host))
     result.seconds = time.perf_counter() - started
     return result

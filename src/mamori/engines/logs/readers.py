@@ -49,6 +49,15 @@ def _listed(read: Callable[..., Any], path: Path, recover: bool, skipped: list[t
     yield from getattr(result, "events", result)
 
 
+def _streamed(read: Callable[..., Iterator[dict[str, Any]]], path: Path, recover: bool,
+              skipped: list[tuple[str, str]]) -> Iterator[dict[str, Any]]:
+    found: list[Any] = []
+    try:
+        yield from read(path, recover=recover, skipped=found)
+    finally:
+        skipped.extend(_skips(found))
+
+
 def iter_file(path: Path, kind: str | None = None, *, recover: bool = False,
               skipped: list[tuple[str, str]] | None = None) -> Iterator[dict[str, Any]]:
     """Every event of one file, normalised, with `_kind` and the common fields (`_host`, `_user`, `_src_ip`,
@@ -74,8 +83,8 @@ def iter_file(path: Path, kind: str | None = None, *, recover: bool = False,
         from mamori.engines.logs.lines_reader import read_csv
         events = _listed(read_csv, path, recover, parts)
     elif kind == "syslog":
-        from mamori.engines.logs.syslog_file import read_syslog_file
-        events = _listed(read_syslog_file, path, recover, parts)
+        from mamori.engines.logs.syslog_file import iter_syslog_file
+        events = _streamed(iter_syslog_file, path, recover, parts)
     elif kind == "fortigate":
         from mamori.engines.logs.fortigate import read_fortigate_file
         events = _listed(read_fortigate_file, path, recover, parts)

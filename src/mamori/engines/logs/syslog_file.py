@@ -19,6 +19,7 @@ ignored.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from mamori.engines.errors import InputError, InputLocation
 from mamori.engines.logs.common import JST, LinesResult, decode_text
 from mamori.engines.logs.syslog import parse_text
 
-__all__ = ["MAX_LINE", "read_syslog_file"]
+__all__ = ["MAX_LINE", "iter_syslog_file", "read_syslog_file"]
 
 MAX_LINE = 1 << 20
 
@@ -57,33 +58,60 @@ def _event(raw: bytes, *, source: str, number: int, anchor: dt.datetime, year: i
     return event
 
 
+def iter_syslog_file(path: Path, *, recover: bool = False, skipped: list[tuple[InputLocation, str]] | None = None,
+                     year_hint: int | None = None, naive_tz: dt.tzinfo = JST, max_line: int = MAX_LINE
+                     ) -> Iterator[dict[str, Any]]:
+    """The messages of a saved syslog file one at a time, read line by line (memory does not grow with the file).
+
+    A bad line raises `InputError` when it is reached (a caller wanting all or nothing discards what it had); with
+    `recover=True` it is appended to `skipped` and reading goes on."""
+    name = str(path)
+    try:
+        anchor = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+        handle = path.open("rb")
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror or exc})", InputLocation(file=name),
+                         code="unreadable") from exc
+    with handle:
+        number = 0
+        while True:
+            raw = handle.readline(max_line + 2)
+            if not raw:
+                return
+            number += 1
+            size = 0
+            if number == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")
+            if raw.endswith(b"\n"):
+                raw = raw[:-1]
+            elif len(raw) > max_line:  # an over-long line: measure and skip the rest of it without holding it
+                size = len(raw)
+                while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
+                    size += len(rest)
+                size += len(rest.rstrip(b"\n"))
+                raw = b""
+            if not raw.strip() and not size:
+                continue
+            try:
+                if size:
+                    raise _BadLine(f"is {size:,} bytes, more than the {max_line:,} a log line may have")
+                yield _event(raw, source=path.name, number=number, anchor=anchor, year=year_hint,
+                             naive_tz=naive_tz, max_line=max_line)
+            except _BadLine as exc:
+                where = InputLocation(file=name, line=number)
+                if not recover:
+                    raise InputError(str(exc), where, code="syslog_line", params={"line": number}) from exc
+                if skipped is not None:
+                    skipped.append((where, str(exc)))
+
+
 def read_syslog_file(path: Path, *, recover: bool = False, year_hint: int | None = None,
                      naive_tz: dt.tzinfo = JST, max_line: int = MAX_LINE) -> LinesResult:
     """Every message of a saved syslog file (see the module docstring for formats, years and bad lines).
 
     `naive_tz`: the zone of times written without an offset (RFC 3164 always; JST by default).
     """
-    name = str(path)
-    try:
-        anchor = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot be read ({exc.strerror or exc})", InputLocation(file=name),
-                         code="unreadable") from exc
-    data = data.removeprefix(b"\xef\xbb\xbf")
-    lines = data.split(b"\n")
-    if lines and not lines[-1]:
-        lines.pop()
     result = LinesResult()
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        try:
-            result.events.append(_event(raw, source=path.name, number=number, anchor=anchor, year=year_hint,
-                                        naive_tz=naive_tz, max_line=max_line))
-        except _BadLine as exc:
-            where = InputLocation(file=name, line=number)
-            if not recover:
-                raise InputError(str(exc), where, code="syslog_line", params={"line": number}) from exc
-            result.skipped.append((where, str(exc)))
+    result.events = list(iter_syslog_file(path, recover=recover, skipped=result.skipped, year_hint=year_hint,
+                                          naive_tz=naive_tz, max_line=max_line))
     return result

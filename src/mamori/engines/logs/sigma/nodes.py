@@ -10,6 +10,7 @@ test (see :func:`_text`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -296,7 +297,8 @@ def value_pred(test: Test) -> Callable[[Any], bool]:
     if isinstance(test, CidrTest):
         nets = tuple(ipaddress.ip_network(n, strict=False) for n in test.networks)
 
-        def one_ip(s: str) -> bool:
+        @functools.lru_cache(maxsize=4096)
+        def one_ip(s: str) -> bool:  # the same few addresses recur in every log: parse and test each once
             try:
                 ip = ipaddress.ip_address(s.strip())
             except ValueError:

@@ -1,0 +1,133 @@
+"""What `mamori hunt` adds to the plain rule matches: correlation alerts (Sigma v2) and log-health findings, both as
+timeline rows like any detection.
+
+- Correlation: a file's detections of the rules some correlation references are kept, stripped to the fields the
+  correlations read (:func:`correlation_fields`, :func:`slim`), and correlated over all files at the end — the
+  signs of one attack sit in several files of one host (Security, System, Defender). A correlation alert is one row:
+  the rule of the correlation (title, id, level, author, ATT&CK), the time of its first contributing event, its
+  group and its count.
+- Health: a finding is a row whose rule is "Log health" (author Mamori), level from its severity, details its
+  message in the user's language.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from mamori.engines.logs.health import HealthFinding
+from mamori.engines.logs.hits import from_correlation
+from mamori.engines.logs.sigma import Detection
+from mamori.engines.logs.timeline import TimelineRow
+
+__all__ = ["HEALTH_LEVELS", "HEALTH_TITLES", "correlate", "correlation_fields", "correlation_rows", "health_rows",
+           "slim"]
+
+#: Fields every correlation occurrence needs: its time, where it came from, the host it is about.
+_ALWAYS = ("TimeCreated", "_received", "_source", "_offset", "EventRecordID", "Computer", "_host", "devname",
+           "Channel", "EventID")
+
+HEALTH_LEVELS = {"high": "high", "medium": "medium", "low": "low", "info": "informational"}
+#: code → rule title of a health row (English like the Sigma titles beside it; the details are translated).
+HEALTH_TITLES = {
+    "silent_source": "Log health: source silent",
+    "record_gap": "Log health: EventRecordID gap without a clear event",
+    "record_gaps_many": "Log health: many EventRecordID gaps",
+    "record_reset": "Log health: record numbers restarted",
+    "log_cleared": "Log health: log cleared",
+    "clock_drift": "Log health: clock drift",
+    "clock_tz_offset": "Log health: JST written as UTC (9 h offset)",
+    "future_events": "Log health: events in the future",
+    "retention_short": "Log health: history shorter than the retention policy",
+    "no_process_audit": "Log health: no process-creation audit (4688)",
+    "no_process_cmdline": "Log health: 4688 without command lines",
+    "no_ps_scriptblock": "Log health: no PowerShell script-block log (4104)",
+    "time_from_header": "Log health: times taken from the file header",
+}
+
+
+def correlation_fields(correlations: Any) -> frozenset[str]:
+    """Lower-cased names of every field a `CorrelationSet` reads from an occurrence (group-by fields, their
+    aliases' per-rule fields, value_count fields) plus :data:`_ALWAYS`."""
+    names = {n.lower() for n in _ALWAYS}
+    for rule in correlations.rules:
+        names.update(f.lower() for f in rule.group_by)
+        if rule.value_field:
+            names.add(rule.value_field.lower())
+        for per_rule in rule.aliases.values():
+            names.update(str(f).lower() for f in per_rule.values())
+    return frozenset(names)
+
+
+def slim(detection: Detection, fields: frozenset[str]) -> Detection:
+    """The detection with only the event fields in `fields` (lower-cased names): what a correlator keeps of each
+    occurrence for as long as the hunt runs, and what a worker process sends back."""
+    event = {k: v for k, v in detection.event.items() if k.lower() in fields}
+    return dataclasses.replace(detection, event=event, matched=())
+
+
+def _when(d: Detection) -> dt.datetime | None:
+    t = d.event.get("TimeCreated") or d.event.get("_received")
+    if not isinstance(t, dt.datetime):
+        return None
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
+
+
+def correlate(correlations: Any, detections: Iterable[Detection]) -> list[TimelineRow]:
+    """Run a `CorrelationSet` over detections from any number of files (sorted by time, then file and place, as
+    `Correlator.run` does) and return one row per alert, by first time. An alert not grouped by host gets the host
+    of the detection that made it fire (a spray grouped by source address still names the DC it hit)."""
+    from mamori.engines.logs.sigma.correlation import Correlator
+
+    correlator = Correlator(correlations)
+    keyed = [(t, str(d.event.get("_source") or ""), d.event.get("_offset") or 0, d)
+             for d in detections if (t := _when(d)) is not None]
+    keyed.sort(key=lambda k: k[:3])
+    hosts: dict[int, str] = {}
+    for *_, d in keyed:
+        for alert in correlator.feed(d):
+            hosts.setdefault(id(alert), str(d.event.get("Computer") or d.event.get("_host") or ""))
+    correlator.finish()
+    alerts = sorted(correlator.alerts, key=lambda a: (a.first, a.title))
+    return correlation_rows(alerts, hosts)
+
+
+def correlation_rows(alerts: Iterable[Any], hosts: dict[int, str] | None = None) -> list[TimelineRow]:
+    """One timeline row per correlation alert (`sigma.correlation.CorrelationAlert`); `hosts`: the host to show,
+    by `id(alert)`, where the alert's group names none."""
+    rows: list[TimelineRow] = []
+    for alert in alerts:
+        hit = from_correlation(alert)
+        if not hit.host and hosts:
+            hit.host = hosts.get(id(alert), "")
+        refs = alert.sample_refs
+        sources = dict.fromkeys(str(r.source) for r in refs if r.source)
+        details = " ¦ ".join([*(f"{k}: {v}" for k, v in hit.matched), f"count: {hit.count}"])
+        rows.append(TimelineRow(
+            time=alert.first, host=sys.intern(hit.host), channel="", event_id=None,
+            record_id=refs[0].record_id if refs else None, level=sys.intern(hit.level), rule=hit.title,
+            rule_id=hit.rule_id, author=hit.author, attack=alert.attack, details=details[:500],
+            source=", ".join(sources)[:200]))
+    return rows
+
+
+def _moment(params: dict[str, Any]) -> dt.datetime | None:
+    for name in ("after", "oldest", "last", "newest"):
+        value = params.get(name)
+        if isinstance(value, dt.datetime):
+            return value
+    return None
+
+
+def health_rows(findings: Iterable[HealthFinding], *, lang: str = "ja") -> list[TimelineRow]:
+    """One timeline row per health finding; `lang` picks the message ("ja" or "en")."""
+    return [TimelineRow(
+        time=_moment(f.params), host=f.host, channel=f.channel, event_id=None, record_id=None,
+        level=HEALTH_LEVELS.get(f.severity, "informational"), rule=HEALTH_TITLES.get(f.code, f"Log health: {f.code}"),
+        rule_id=f"mamori-health-{f.code}", author="Mamori", attack=(),
+        details=(f.message_ja if lang == "ja" else f.message_en)[:500], source=Path(f.source).name if f.source else "")
+        for f in findings]
