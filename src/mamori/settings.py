@@ -9,6 +9,8 @@
 - MAMORI_BACKUP_RUN: when the daily backup verification starts, in JST (default "05:00")
 - MAMORI_LOG_STORE: where events are kept as Parquet (default <data dir>/events)
 - MAMORI_SIGMA_RULES: extra Sigma rule folders or rule-pack zips, separated by ':' (the built-in rules always load)
+- MAMORI_SIGMA_STATUSES: the rule statuses run, comma separated (default "stable,test"; add "experimental" for
+  SigmaHQ's newest rules, at the price of more false positives; deprecated and unsupported never run)
 - MAMORI_SCHEDULER=0: do not start the in-process scheduler (run `mamori vulns weekly` from cron instead)
 - MAMORI_FEED_INBOX: folder whose feed files the weekly run imports (default <data dir>/feeds/inbox)
 - MAMORI_IMPORT_WORKER: 0 to decode large multi-file NVD imports in the importing process only (default: one
@@ -259,6 +261,12 @@ MAMORI_BACKUP_DRILL_DAYS = int(os.environ.get("MAMORI_BACKUP_DRILL_DAYS", "365")
 MAMORI_LOG_STORE = os.environ.get("MAMORI_LOG_STORE", str(DATA_DIR / "events"))
 MAMORI_RULE_CACHE = os.environ.get("MAMORI_RULE_CACHE", str(DATA_DIR / "cache" / "sigma-rules.pickle"))
 MAMORI_SIGMA_RULES = [p for p in os.environ.get("MAMORI_SIGMA_RULES", "").split(os.pathsep) if p]
+MAMORI_SIGMA_STATUSES = sorted({s.strip().lower() for s in os.environ.get("MAMORI_SIGMA_STATUSES", "stable,test")
+                                .split(",") if s.strip()})
+_UNKNOWN_STATUSES = set(MAMORI_SIGMA_STATUSES) - {"stable", "test", "experimental"}
+if _UNKNOWN_STATUSES or not MAMORI_SIGMA_STATUSES:
+    raise ImproperlyConfigured(f"MAMORI_SIGMA_STATUSES: use stable, test and/or experimental, not "
+                               f"{', '.join(sorted(_UNKNOWN_STATUSES)) or 'nothing'}")
 MAMORI_LOG_UPLOAD_MAX_MB = int(os.environ.get("MAMORI_LOG_UPLOAD_MAX_MB", "1024"))
 MAMORI_SCHEDULER = os.environ.get("MAMORI_SCHEDULER", "1") != "0"
 MAMORI_FEED_INBOX = os.environ.get("MAMORI_FEED_INBOX", str(DATA_DIR / "feeds" / "inbox"))

@@ -37,16 +37,18 @@ def _fingerprint(paths: list[Path]) -> tuple[str, ...]:
 
 
 def current_rules() -> Rules:
-    """Compiled rules; recompiled when a rule file changes (the pickle cache makes a restart cheap)."""
+    """Compiled rules of the statuses in MAMORI_SIGMA_STATUSES; recompiled when a rule file or the statuses change
+    (the pickle cache, keyed on both, makes a restart cheap)."""
     paths = rule_paths()
-    key = _fingerprint(paths)
+    statuses = tuple(settings.MAMORI_SIGMA_STATUSES)
+    key = (*statuses, "|", *_fingerprint(paths))
     with _lock:
         found = _loaded.get(key)
         if found is None:
             from mamori.engines.logs.sigma.correlation import compile_correlations
 
-            ruleset, _cached = load_or_compile(paths, settings.MAMORI_RULE_CACHE)
-            found = Rules(ruleset, compile_correlations(paths))
+            ruleset, _cached = load_or_compile(paths, settings.MAMORI_RULE_CACHE, statuses=statuses)
+            found = Rules(ruleset, compile_correlations(paths, statuses=statuses))
             _loaded.clear()
             _loaded[key] = found
         return found
