@@ -13,9 +13,14 @@ from the first byte sent until every message is written to Parquet (stop() flush
 DuckDB count equals the number sent. Peak RSS of the receiver process is printed (--tracemalloc adds the peak of
 Python allocations, at a large speed cost); --profile prints where the receiver's time went.
 
+With --detect the receiver does what `mamori logs listen` does: each parsing process also matches the events
+against Mamori's rules (`engines.logs.live.LiveAnalyser`; --rules adds folders, e.g. the SigmaHQ Windows rules)
+and the receiving process takes every chunk's detections into a `Detector` (correlation included) and merges its
+health tracker into the stream's `HealthTracker`; the detections and correlation alerts are printed.
+
 Target: ≥ 20,000 msg/s with no loss on this 2-core machine.
 Run: .venv/bin/python benchmarks/bench_syslog.py [--messages 400000] [--clients 4] [--batch 50000] [--workers N]
-     [--profile]
+     [--detect [--rules DIR]...] [--profile]
 """
 
 from __future__ import annotations
@@ -144,11 +149,43 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class Analysis:
+    """The receiving process's side of --detect: what `LivePipeline` keeps centrally."""
+
+    def __init__(self, rules: list[Path], cache: Path) -> None:
+        from mamori.engines.logs.detect import Detector
+        from mamori.engines.logs.health import HealthTracker
+        from mamori.engines.logs.hunt import load_correlations
+        from mamori.engines.logs.sigma import load_or_compile
+
+        ruleset, _ = load_or_compile(rules, cache)
+        self.rules = len(ruleset.rules)
+        self.detector = Detector(ruleset, load_correlations(rules[1:]))
+        self.health = HealthTracker()
+        self.chunks = self.hits = 0
+
+    def take(self, analysis: object) -> None:
+        self.chunks += 1
+        self.detector.take(analysis.detections)  # type: ignore[attr-defined]
+        self.health.merge(analysis.health)  # type: ignore[attr-defined]
+
+
 async def receive(args: argparse.Namespace, root: Path) -> None:
     store = EventStore(root)
     total = args.clients * (args.messages // args.clients)
+    options: dict[str, object] = {}
+    analysis = None
+    if args.detect:
+        from mamori.engines.logs.hunt import BUILTIN_RULES
+        from mamori.engines.logs.live import analyser_factory
+
+        rules = [BUILTIN_RULES, *args.rules]
+        analysis = Analysis(rules, root / "rules.pickle")
+        options = {"analyser": analyser_factory(rules, root / "rules.pickle"), "on_analysis": analysis.take}
+        print(f"detection in the parsing processes: {analysis.rules:,} rules", flush=True)
     with store.writer("syslog", max_events=args.batch) as writer:
-        receiver = SyslogReceiver(writer, max_connections=args.clients + 8, parse_workers=args.workers)
+        receiver = SyslogReceiver(writer, max_connections=args.clients + 8, parse_workers=args.workers,
+                                  **options)  # type: ignore[arg-type]
         await receiver.start(tcp_port=0)
         assert receiver.tcp_port
         parent, child = multiprocessing.Pipe()
@@ -186,6 +223,12 @@ async def receive(args: argparse.Namespace, root: Path) -> None:
     print(f"sustained sent→stored: {total / elapsed:,.0f} msg/s [{status}: stored == sent is "
           f"{counted == total}]; peak RSS of the receiver process {rss_mb():,.0f} MB, of the largest child "
           f"(a parsing process, or the sender holding every stream) {children:,.0f} MB", flush=True)
+    if analysis is not None:
+        hits = analysis.detector.finish()
+        print(f"detection: {analysis.detector.detections:,} detections in {analysis.chunks:,} chunks; "
+              f"{len(hits):,} hits, of them {sum(h.kind == 'correlation' for h in hits):,} correlation alerts; "
+              f"health: {analysis.health.events:,} events in {len(analysis.health.profiles()):,} streams",
+              flush=True)
     if args.tracemalloc:
         print(f"peak Python allocations (tracemalloc): {tracemalloc.get_traced_memory()[1] / 1e6:,.0f} MB")
     if profile:
@@ -202,6 +245,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="parsing processes (0: parse in the event loop)")
+    parser.add_argument("--detect", action="store_true", help="match the rules in the parsing processes, as "
+                        "`mamori logs listen` does, and correlate and track health in the receiving process")
+    parser.add_argument("--rules", type=Path, action="append", default=[], help="more Sigma rule folders")
     parser.add_argument("--profile", action="store_true", help="cProfile the receiver")
     parser.add_argument("--tracemalloc", action="store_true", help="trace Python allocations (slow)")
     args = parser.parse_args()

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 
 import pytest
 
 from mamori.demo.logs import fortigate_line
-from mamori.engines.logs.receiver import SyslogReceiver
+from mamori.engines.logs.receiver import ReceiverCounters, SyslogReceiver
 from mamori.monitoring.ingest import LivePipeline, event_store
 from mamori.monitoring.models import Alert, LogSource
 from tests import factories
+from tests.monitoring.helpers import site
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,6 +43,7 @@ def _run(pipeline: LivePipeline, lines: list[bytes]) -> None:
     async def scenario() -> None:
         receiver = SyslogReceiver(pipeline.add)
         await receiver.start(tcp_port=0)
+        assert receiver.tcp_port
         await _send(receiver.tcp_port, lines)
         deadline = asyncio.get_running_loop().time() + 60
         while receiver.counters.received < len(lines) and asyncio.get_running_loop().time() < deadline:
@@ -51,14 +54,42 @@ def _run(pipeline: LivePipeline, lines: list[bytes]) -> None:
     pipeline.flush(final=True)
 
 
-def test_a_vpn_brute_force_that_succeeds_is_one_critical_alert_from_live_syslog() -> None:
+def _run_in_processes(pipeline: LivePipeline, lines: list[bytes]) -> ReceiverCounters:
+    """As `mamori logs listen --workers 1` runs: a parsing process parses, tags and matches; the writer stores."""
+    async def scenario() -> ReceiverCounters:
+        with pipeline.store.writer(pipeline.source.store_name) as writer:
+            receiver = SyslogReceiver(writer, parse_workers=1, analyser=pipeline.analyser(),
+                                      on_analysis=pipeline.take)
+            await receiver.start(tcp_port=0)
+            assert receiver.tcp_port
+            await _send(receiver.tcp_port, lines)
+            deadline = asyncio.get_running_loop().time() + 60
+            while receiver.counters.received < len(lines) and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.01)
+            await receiver.stop()
+        return receiver.counters
+
+    counters = asyncio.run(scenario())
+    pipeline.flush(final=True)
+    return counters
+
+
+@pytest.mark.parametrize("in_processes", [False, True], ids=["parsed-in-the-loop", "parsing-processes"])
+def test_a_vpn_brute_force_that_succeeds_is_one_critical_alert_from_live_syslog(in_processes: bool) -> None:
     facility = factories.facility()
     source = LogSource.objects.create(facility=facility, code="fgt", name="FortiGate", kind="syslog")
     start = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30)
     lines = _lines(start, "203.0.113.77", 40, tunnel_from="203.0.113.77")
     pipeline = LivePipeline(source)
-    _run(pipeline, lines)
+    if in_processes:
+        counters = _run_in_processes(pipeline, lines)
+        assert counters.stored == len(lines)  # stored by the writer, analysed beside it
+        assert pipeline.health.events == len(lines)
+    else:
+        _run(pipeline, lines)
     assert pipeline.stored == len(lines) == event_store().count(source.store_name)
+    source.refresh_from_db()
+    assert source.events == len(lines) and source.last_event is not None
     alerts = {a.rule_title: a for a in Alert.objects.filter(facility=facility, kind="correlation")}
     critical = [a for a in alerts.values() if a.level == "critical"]
     assert len(critical) == 1, alerts
@@ -74,3 +105,15 @@ def test_failures_from_one_address_and_a_tunnel_from_another_are_not_a_compromis
     _run(LivePipeline(source), _lines(start, "203.0.113.77", 40, tunnel_from="198.51.100.9"))
     levels = sorted(Alert.objects.filter(facility=facility, kind="correlation").values_list("level", flat=True))
     assert levels == ["high"]
+
+
+def test_the_parsing_processes_tag_the_events_from_the_ledger_before_they_are_stored() -> None:
+    s = site(kind="syslog")
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    lines = _lines(start, "10.90.3.4", 2, tunnel_from="10.90.3.4")  # the maintenance segment of the ledger
+    pipeline = LivePipeline(s.source)
+    _run_in_processes(pipeline, lines)
+    rows = event_store().query("SELECT src_ip, fields FROM events WHERE source = ?", [s.source.store_name],
+                               source=s.source.store_name)
+    assert len(rows) == 3 and all(r["src_ip"] == "10.90.3.4" for r in rows)
+    assert all(json.loads(r["fields"]).get("SourceZone") == "maintenance" for r in rows)

@@ -6,6 +6,7 @@ use `mamori hunt`."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,9 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--cert", type=Path, help="server certificate (PEM)")
     p.add_argument("--key", type=Path, help="server private key (PEM)")
     p.add_argument("--client-ca", type=Path, help="require client certificates signed by this CA (PEM)")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
+                   help="processes that parse and match the messages (default: the number of CPUs; 0: parse in "
+                        "the receiving process)")
     p = logs_sub.add_parser("retention", help="delete stored events older than each source's retention")
     p.set_defaults(handler=cmd_logs_retention)
 
@@ -113,12 +117,13 @@ def cmd_logs_listen(args: argparse.Namespace) -> int:
         context = make_server_ssl_context(args.cert, args.key, client_ca=args.client_ca,
                                           require_client_cert=args.client_ca is not None)
     pipeline = LivePipeline(source)
+    workers = max(0, args.workers)
 
-    async def run() -> None:
-        receiver = SyslogReceiver(pipeline.add)
+    async def serve(receiver: SyslogReceiver) -> None:
         await receiver.start(host=args.host, udp_port=args.udp, tcp_port=args.tcp, tls_port=args.tls,
                              ssl_context=context)
-        print(f"listening for syslog into {source.code}: udp={args.udp} tcp={args.tcp} tls={args.tls}", flush=True)
+        print(f"listening for syslog into {source.code}: udp={args.udp} tcp={args.tcp} tls={args.tls}, "
+              f"{workers or 'no'} parsing processes", flush=True)
         try:
             while True:
                 await asyncio.sleep(1.0)
@@ -126,6 +131,14 @@ def cmd_logs_listen(args: argparse.Namespace) -> int:
                     await asyncio.to_thread(pipeline.flush)
         finally:
             await receiver.stop()
+
+    async def run() -> None:
+        if not workers:
+            await serve(SyslogReceiver(pipeline.add))
+            return
+        with pipeline.store.writer(source.store_name) as writer:
+            await serve(SyslogReceiver(writer, parse_workers=workers, analyser=pipeline.analyser(),
+                                       on_analysis=pipeline.take))
 
     with acting_as(operator_actor()):
         try:

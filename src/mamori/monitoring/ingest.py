@@ -9,7 +9,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from mamori.engines.errors import InputError, InputLocation
 from mamori.engines.logs.detect import Detector
 from mamori.engines.logs.health import HealthTracker
 from mamori.engines.logs.hits import Hit
+from mamori.engines.logs.live import ChunkAnalysis, LiveAnalyser, analyser_factory
 from mamori.engines.logs.readers import iter_file
 from mamori.engines.logs.store import EventStore
 from mamori.monitoring.alerts import Recorded, record_hits
@@ -28,7 +29,7 @@ from mamori.monitoring.choices import ImportState
 from mamori.monitoring.health import tracker_hits
 from mamori.monitoring.ledger_context import network_map
 from mamori.monitoring.models import LogImport, LogSource
-from mamori.monitoring.ruleset import current_rules
+from mamori.monitoring.ruleset import current_rules, rule_paths
 from mamori.monitoring.vendor_access import MAX_CANDIDATES, is_candidate, vendor_hits
 
 log = logging.getLogger(__name__)
@@ -54,13 +55,17 @@ class _Span:
         self.count = 0
 
     def add(self, event: dict[str, Any]) -> None:
-        self.count += 1
         moment = event.get("TimeCreated")
-        if isinstance(moment, dt.datetime):
-            if self.first is None or moment < self.first:
-                self.first = moment
-            if self.last is None or moment > self.last:
-                self.last = moment
+        moment = moment if isinstance(moment, dt.datetime) else None
+        self.extend(1, moment, moment)
+
+    def extend(self, count: int, first: dt.datetime | None, last: dt.datetime | None) -> None:
+        """Count `count` events whose times span `first`…`last` (None: no time)."""
+        self.count += count
+        if first is not None and (self.first is None or first < self.first):
+            self.first = first
+        if last is not None and (self.last is None or last > self.last):
+            self.last = last
 
 
 def _update_source(source: LogSource, span: _Span) -> None:
@@ -131,8 +136,14 @@ def import_file(source: LogSource, path: Path, *, file_name: str, recover: bool 
 
 
 class LivePipeline:
-    """Events from the syslog receiver: buffered, then every `BATCH` events or `interval` seconds stored,
-    matched and recorded. Correlation windows stay open across flushes."""
+    """Events from the syslog receiver, recorded as alerts; correlation windows stay open across flushes.
+
+    Two ways in. Parsing in the event loop: `add` buffers each event, and every `BATCH` events or `interval`
+    seconds `flush` stores, matches and records them. Parsing processes (`mamori logs listen --workers N`, the
+    default): the receiver's `EventWriter` stores the events, each parsing process tags and matches them with
+    `analyser()` (`mamori.engines.logs.live`), and `take` buffers each chunk's result for `flush`, which then
+    only correlates, tracks health and records — so every core parses and matches.
+    """
 
     HEALTH_EVERY = 600.0  # seconds between log-health checks of the live stream
 
@@ -144,12 +155,19 @@ class LivePipeline:
         self.detector = Detector(rules.ruleset, rules.correlations)
         self.store = event_store()
         self._buffer: list[dict[str, Any]] = []
+        self._analyses: list[ChunkAnalysis] = []
         self._lock = threading.Lock()
         self._last = time.monotonic()
         self._health_checked = time.monotonic()
         self.health = HealthTracker()
-        self.stored = 0
+        self.stored = 0  #: events stored by `flush` (parsing in the loop) or analysed (parsing processes)
         self.recorded = Recorded()
+
+    def analyser(self) -> Callable[[], LiveAnalyser]:
+        """The factory the receiver's parsing processes build their analyser with: the rules this pipeline runs
+        (from the rule cache `current_rules` wrote) and the facility's network map."""
+        return analyser_factory(rule_paths(), Path(settings.MAMORI_RULE_CACHE),
+                                statuses=settings.MAMORI_SIGMA_STATUSES, network=self.network)
 
     def add(self, event: dict[str, Any]) -> None:
         """Take one received event (called on the receiver's event loop: only buffers, unless far behind)."""
@@ -160,31 +178,44 @@ class LivePipeline:
         if behind:
             self.flush()
 
+    def take(self, analysis: ChunkAnalysis) -> None:
+        """Take one chunk's analysis from a parsing process (on the event loop: only buffers)."""
+        with self._lock:
+            self._analyses.append(analysis)
+
     def due(self) -> bool:
-        return bool(self._buffer) and (len(self._buffer) >= BATCH
-                                       or time.monotonic() - self._last >= self.interval)
+        pending = len(self._buffer) + sum(a.count for a in self._analyses)
+        return bool(pending) and (pending >= BATCH or time.monotonic() - self._last >= self.interval)
 
     def flush(self, *, final: bool = False) -> None:
         with self._lock:
             batch, self._buffer = self._buffer, []
+            analyses, self._analyses = self._analyses, []
             self._last = time.monotonic()
+        span = _Span()
+        remote: list[dict[str, Any]] = []
         if batch:
             self.store.import_batch(self.source.store_name, batch)
             self.detector.feed(batch)
-            span = _Span()
-            remote = []
             for event in batch:
                 span.add(event)
                 self.health.add(event)
                 if is_candidate(event):
                     remote.append(event)
-            _update_source(self.source, span)
             self.stored += len(batch)
+        for analysis in analyses:
+            self.detector.take(analysis.detections)
+            self.health.merge(analysis.health)
+            span.extend(analysis.count, analysis.first, analysis.last)
+            remote += analysis.candidates
+            self.stored += analysis.count
+        if span.count:
+            _update_source(self.source, span)
         if not final:
             self.detector.expire(timezone.now())
         hits: list[Hit] = self.detector.finish() if final else self.detector.drain()
-        if batch:
-            hits += vendor_hits(remote, self.source.facility)
+        if remote:
+            hits += vendor_hits(remote[:MAX_CANDIDATES], self.source.facility)
         if final or time.monotonic() - self._health_checked >= self.HEALTH_EVERY:
             self._health_checked = time.monotonic()
             hits += tracker_hits(self.health, self.source, live=True)

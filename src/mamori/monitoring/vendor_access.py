@@ -9,7 +9,9 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from mamori.engines.logs.hits import Hit
-from mamori.engines.logs.vendor_windows import OutOfWindowFinding, RemotePath, check_remote_access
+from mamori.engines.logs.vendor_windows import OutOfWindowFinding, RemotePath, check_remote_access, is_candidate
+
+__all__ = ["MAX_CANDIDATES", "RULE_PREFIX", "TITLES", "is_candidate", "remote_paths", "to_hit", "vendor_hits"]
 
 RULE_PREFIX = "mamori-vendor-window-"
 TITLES = {
@@ -19,16 +21,7 @@ TITLES = {
     "no_window": _("Remote-maintenance path without approved hours"),
 }
 LEVELS = {"high": "high", "medium": "medium", "low": "low", "info": "informational"}
-ACCESS_EVENT_IDS = frozenset({1149, 21, 25, 4778, 302, 303, 20272})
 MAX_CANDIDATES = 200_000
-
-
-def is_candidate(event: Mapping[str, Any]) -> bool:
-    """Cheap first look: could this event be a remote access (the engine decides)?"""
-    action = event.get("_action")
-    if action == "vpn_tunnel_up" or (action == "logon" and str(event.get("LogonType")) in ("3", "10")):
-        return True
-    return event.get("EventID") in ACCESS_EVENT_IDS
 
 
 def _names(asset: Any) -> list[str]:

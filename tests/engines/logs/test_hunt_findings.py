@@ -214,20 +214,6 @@ def test_undecoded_evtx_records_count_in_health_exactly_as_decoded_ones(rules: A
     assert (scan.health.findings(now=T0, policy=HUNT_HEALTH) == reference.findings(now=T0, policy=HUNT_HEALTH))
 
 
-def test_two_trackers_merge_and_refuse_to_share_a_stream() -> None:
-    a, b = HealthTracker(), HealthTracker()
-    event = {"Channel": "Security", "EventID": 4624, "Computer": "DC01", "EventRecordID": 1, "TimeCreated": T0,
-             "_kind": "evtx"}
-    a.add(event, source="a.evtx")
-    b.add(dict(event, EventRecordID=2), source="b.evtx")
-    a.merge(b)
-    assert a.events == 2 and len(a.profiles()) == 2
-    c = HealthTracker()
-    c.add(event, source="a.evtx")
-    with pytest.raises(ValueError, match=r"a\.evtx"):
-        a.merge(c)
-
-
 # --------------------------------------------------------------------------------------------- inputs, CLI
 def test_the_folder_walk_takes_logs_and_syslog_names_but_not_notes_or_earlier_timelines(tmp_path: Path) -> None:
     for name in ("a.evtx", "b.ndjson", "fw.log", "messages", "messages.1", "secure", "notes.txt", "timeline.csv",

@@ -354,3 +354,44 @@ def test_a_missing_certificate_file_is_named(tmp_path: Path) -> None:
         make_server_ssl_context(tmp_path / "server.pem", tmp_path / "server.key")
     with pytest.raises(ValueError, match="require_client_cert needs client_ca"):
         make_server_ssl_context(tmp_path / "server.pem", tmp_path / "server.key", require_client_cert=True)
+
+
+# -- detection in the parsing processes ---------------------------------------------------------------------------
+
+def test_the_parsing_processes_match_the_rules_and_hand_back_each_chunks_analysis(tmp_path: Path) -> None:
+    from mamori.engines.logs.health import HealthTracker
+    from mamori.engines.logs.hunt import BUILTIN_RULES
+    from mamori.engines.logs.live import ChunkAnalysis, analyser_factory
+    from mamori.engines.logs.sigma import load_or_compile
+
+    load_or_compile([BUILTIN_RULES], tmp_path / "rules.pickle")  # what the receiving process does first
+    store = EventStore(tmp_path / "events")
+    failures = [FORTIGATE.replace(b"time=10:00:02", f"time=10:00:{n:02d}".encode()) for n in range(12)]
+    taken: list[ChunkAnalysis] = []
+
+    async def scenario() -> None:
+        with store.writer("fgt") as writer:
+            receiver = SyslogReceiver(writer, parse_workers=1, on_analysis=taken.append,
+                                      analyser=analyser_factory([BUILTIN_RULES], tmp_path / "rules.pickle"))
+            await receiver.start(tcp_port=0)
+            assert receiver.tcp_port
+            await send_tcp(receiver.tcp_port, b"".join(m + b"\n" for m in [WINDOWS, LINUX, *failures]))
+            await wait_until(lambda: receiver.counters.received == 14, "14 frames")
+            await receiver.stop()
+            assert receiver.counters.stored == 14 and receiver.analysis_errors == 0
+
+    run(scenario)
+    assert store.count("fgt") == 14 and sum(a.count for a in taken) == 14
+    health = HealthTracker()
+    for analysis in taken:
+        health.merge(analysis.health)
+    assert health.events == 14 and {p.host for p in health.profiles()} >= {"DC01.hospital.local", "web01", "FG100F"}
+    found = [d for a in taken for d in a.detections]
+    assert len(found) == 12
+    assert {d.title for d in found} == {"FortiGate SSL-VPN Login Failed (Mamori correlation input)"}
+    assert found[0].event["remip"] == "198.51.100.7"
+
+
+def test_an_analyser_needs_parsing_processes() -> None:
+    with pytest.raises(ValueError, match="give parse_workers"):
+        SyslogReceiver(EventWriter(EventStore(Path("/nonexistent")), "x"), analyser=lambda: None)

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from mamori.engines.logs.hits import Hit, from_correlation, from_detection
-from mamori.engines.logs.sigma import RuleSet, match
+from mamori.engines.logs.sigma import Detection, RuleSet, match
 
 __all__ = ["Detector"]
 
@@ -51,8 +51,13 @@ class Detector:
 
     def feed(self, events: Iterable[Mapping[str, Any]]) -> int:
         """Match a batch; returns the number of detections in it."""
+        return self.take(match(self.ruleset, events))
+
+    def take(self, detections: Iterable[Detection]) -> int:
+        """Gather detections matched elsewhere (by the same rules, e.g. in the live receiver's parsing processes);
+        returns how many there were."""
         n = 0
-        for d in match(self.ruleset, events):
+        for d in detections:
             n += 1
             if self.correlator is not None:
                 for alert in self.correlator.feed(d):

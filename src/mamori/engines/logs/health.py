@@ -281,6 +281,25 @@ class _Runs:
             runs.insert(index + 1, _Run(rid, rid, moment, moment))
             self.starts.insert(index + 1, rid)
 
+    def add_range(self, lo: int, hi: int, t_lo: dt.datetime | None, t_hi: dt.datetime | None) -> None:
+        """Every id from `lo` to `hi` (a run of another tracker): as `add` of each, in one step."""
+        self.add(lo, t_lo)
+        if hi <= lo:
+            return
+        runs, index = self.runs, bisect_right(self.starts, lo) - 1
+        if index < 0 or runs[index].hi < lo:
+            return  # `lo` was dropped (too many runs)
+        run = runs[index]
+        if run.hi >= hi:
+            return
+        run.hi, run.t_hi = hi, t_hi
+        end = index + 1
+        while end < len(runs) and runs[end].lo <= hi + 1:
+            if runs[end].hi > run.hi:
+                run.hi, run.t_hi = runs[end].hi, runs[end].t_hi
+            end += 1
+        del runs[index + 1:end], self.starts[index + 1:end]
+
     def highest(self) -> _Run | None:
         return self.runs[-1] if self.runs else None
 
@@ -292,6 +311,7 @@ class _Stream:
     count: int = 0
     hours: dict[int, int] = field(default_factory=dict)
     arrived: dt.datetime | None = None
+    first_arrived: dt.datetime | None = None  # the first arrival this tracker saw (a later `merge` continues it)
     intervals: deque[float] = field(default_factory=deque)
     epochs: list[_Runs] = field(default_factory=list)
     from_header: int = 0
@@ -326,6 +346,27 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+#: What the tracker reads of one event (see :func:`_head`): source, host, channel, EventID, EventRecordID, time,
+#: receive time, reader kind, whether a CommandLine is there, whether the time came from a file header, and for a
+#: log-clear event the fields naming who cleared which log.
+_Head = tuple[str, str, str, Any, Any, Any, Any, Any, bool, bool, "dict[str, Any] | None"]
+_CLEAR_FIELDS = ("EventID", "UserData_Channel", "EventData_Channel", "Channel_", "SubjectUserName", "_user",
+                 "SubjectDomainName")
+
+
+def _head(event: Mapping[str, Any], *, source: str | None = None) -> _Head:
+    """The few fields of an event the health checks read."""
+    command = event.get("CommandLine")
+    channel = _text(event.get("Channel"))
+    event_id = event.get("EventID")
+    clear = ({k: event[k] for k in _CLEAR_FIELDS if event.get(k) is not None}
+             if (channel, event_id) in CLEAR_EVENTS else None)
+    return (_text(event.get("_source")) if source is None else source,
+            _text(event.get("Computer") or event.get("_host")), channel, event_id, event.get("EventRecordID"),
+            event.get("TimeCreated"), event.get("_received"), event.get("_kind"),
+            isinstance(command, str) and bool(command.strip()), bool(event.get("_time_from_header")), clear)
+
+
 class HealthTracker:
     """Collects what the health checks need from a stream of events; see the module docstring."""
 
@@ -342,21 +383,17 @@ class HealthTracker:
     def add(self, event: Mapping[str, Any], *, source: str | None = None) -> None:
         """Account for one event (any reader's flat event; fields that are missing are simply not checked).
         `source`: the stream's source instead of the event's `_source` (e.g. a file's full path)."""
-        command = event.get("CommandLine")
-        self._add(_text(event.get("_source")) if source is None else source,
-                  _text(event.get("Computer") or event.get("_host")), _text(event.get("Channel")),
-                  event.get("EventID"), event.get("EventRecordID"), event.get("TimeCreated"),
-                  event.get("_received"), event.get("_kind"), isinstance(command, str) and bool(command.strip()),
-                  event)
+        self._add(*_head(event, source=source))
 
     def add_head(self, source: str, host: str, channel: str, event_id: int, record_id: int | None,
                  moment: dt.datetime | None, *, command_line: bool = False, kind: str = "evtx") -> None:
         """Account for a Windows record known only by its System fields — one a fast reader counted without
         decoding it (`mamori hunt`). `command_line`: whether its EventData holds a non-empty CommandLine."""
-        self._add(source, host, channel, event_id, record_id, moment, None, kind, command_line, None)
+        self._add(source, host, channel, event_id, record_id, moment, None, kind, command_line, False, None)
 
     def _add(self, source: str, host: str, channel: str, event_id: Any, record_id: Any, moment: Any,
-             received: Any, kind: Any, command_line: bool, event: Mapping[str, Any] | None) -> None:
+             received: Any, kind: Any, command_line: bool, from_header: bool,
+             clear: Mapping[str, Any] | None) -> None:
         self.events += 1
         key = (source, host, channel)
         stream = self._streams.get(key)
@@ -366,38 +403,66 @@ class HealthTracker:
         received = received if isinstance(received, dt.datetime) and received.tzinfo is not None else None
         is_clear = (channel, event_id) in CLEAR_EVENTS
         self._count(stream, moment, received, is_clear)
-        if event is not None and event.get("_time_from_header"):
+        if from_header:
             stream.from_header += 1
         if isinstance(record_id, int) and not isinstance(record_id, bool):
             self._record(stream, record_id, moment)
         self._host(host, kind, channel, event_id, moment, received, command_line)
         if is_clear:
-            self._clear(host, channel, event or {}, moment, record_id if isinstance(record_id, int) else None,
-                        key[0])
+            self._clear(host, channel, clear or {"EventID": event_id}, moment,
+                        record_id if isinstance(record_id, int) else None, key[0])
 
     def merge(self, other: HealthTracker) -> None:
-        """Take in what another tracker saw (e.g. one file scanned in another process). The two must not share a
-        stream (source, host, channel): give each file its own `source`. Hosts' counters add up; the clear events
+        """Take in what another tracker saw: one file scanned in another process (`mamori hunt`: each file its own
+        streams), or the next chunk of a live stream parsed in another process (the same streams, continued:
+        `other` holds the later events). Counts, hours and hosts' counters add up, record-id runs are joined, the
+        gap between this tracker's last arrival and `other`'s first counts as an interval, and the clear events
         of both explain gaps in either."""
-        shared = self._streams.keys() & other._streams.keys()
-        if shared:
-            raise ValueError(f"both trackers hold the stream {sorted(shared)[0]!r}")
-        self._streams.update(other._streams)
-        for host, theirs in other._hosts.items():
-            mine = self._hosts.get(host)
+        for key, theirs in other._streams.items():
+            mine = self._streams.get(key)
             if mine is None:
-                self._hosts[host] = theirs
+                self._streams[key] = theirs
+            else:
+                self._continue(mine, theirs)
+        for host, state in other._hosts.items():
+            found = self._hosts.get(host)
+            if found is None:
+                self._hosts[host] = state
                 continue
-            mine.offsets.extend(theirs.offsets)
+            found.offsets.extend(state.offsets)
             for name in ("windows_events", "security", "processes", "processes_without_cmdline", "powershell",
                          "scriptblocks"):
-                setattr(mine, name, getattr(mine, name) + getattr(theirs, name))
-            mine.newest = heapq.nlargest(NEWEST_KEPT, [*mine.newest, *theirs.newest])
-            heapq.heapify(mine.newest)
+                setattr(found, name, getattr(found, name) + getattr(state, name))
+            found.newest = heapq.nlargest(NEWEST_KEPT, [*found.newest, *state.newest])
+            heapq.heapify(found.newest)
         room = max(0, self.max_clears - len(self._clears))
         self._clears += other._clears[:room]
         self.clears_dropped += other.clears_dropped + max(0, len(other._clears) - room)
         self.events += other.events
+
+    def _continue(self, mine: _Stream, theirs: _Stream) -> None:
+        mine.count += theirs.count
+        mine.from_header += theirs.from_header
+        if theirs.first is not None and (mine.first is None or theirs.first < mine.first):
+            mine.first, mine.oldest_is_clear = theirs.first, theirs.oldest_is_clear
+        if theirs.last is not None and (mine.last is None or theirs.last > mine.last):
+            mine.last = theirs.last
+        for hour, n in theirs.hours.items():
+            mine.hours[hour] = mine.hours.get(hour, 0) + n
+        while len(mine.hours) > self.max_hours:
+            del mine.hours[min(mine.hours)]
+        if mine.arrived is not None and theirs.first_arrived is not None and theirs.first_arrived > mine.arrived:
+            gap = (theirs.first_arrived - mine.arrived).total_seconds()
+            if gap >= 1:
+                mine.intervals.append(gap)
+        mine.intervals.extend(theirs.intervals)
+        if theirs.arrived is not None and (mine.arrived is None or theirs.arrived > mine.arrived):
+            mine.arrived = theirs.arrived
+        if mine.first_arrived is None:
+            mine.first_arrived = theirs.first_arrived
+        for epoch in theirs.epochs:
+            for run in epoch.runs:
+                self._record(mine, run.lo, run.t_lo, run.hi, run.t_hi)
 
     def _count(self, stream: _Stream, moment: dt.datetime | None, received: dt.datetime | None,
                is_clear: bool) -> None:
@@ -419,8 +484,12 @@ class HealthTracker:
                     stream.intervals.append(gap)
             if stream.arrived is None or arrival > stream.arrived:
                 stream.arrived = arrival
+            if stream.first_arrived is None:
+                stream.first_arrived = arrival
 
-    def _record(self, stream: _Stream, record_id: int, moment: dt.datetime | None) -> None:
+    def _record(self, stream: _Stream, record_id: int, moment: dt.datetime | None, hi: int | None = None,
+                t_hi: dt.datetime | None = None) -> None:
+        """Record id `record_id` seen at `moment` (with `hi`: every id up to `hi`, the last at `t_hi`)."""
         epochs = stream.epochs
         if not epochs:
             epochs.append(_Runs(None, self.max_runs))
@@ -436,7 +505,10 @@ class HealthTracker:
                 and len(epochs) < self.max_epochs):
             epoch = _Runs(moment, self.max_runs)
             epochs.append(epoch)
-        epoch.add(record_id, moment)
+        if hi is None:
+            epoch.add(record_id, moment)
+        else:
+            epoch.add_range(record_id, hi, moment, t_hi)
 
     def _host(self, host: str, kind: Any, channel: str, event_id: Any, moment: dt.datetime | None,
               received: dt.datetime | None, command_line: bool) -> None:

@@ -104,16 +104,35 @@ Item = tuple[bytes, str, float]
 """One message as received: the bytes, the peer's address, the receipt time (POSIX seconds)."""
 
 
-def parse_chunk(source: str, items: list[Item], naive_tz: dt.tzinfo) -> tuple[int, int, dict[str, Any]]:
-    """Parse messages into `SCHEMA` tables by day (run in a parsing process): (parse errors, truncated, tables)."""
+Parsed = tuple[int, int, dict[str, Any], Any]
+"""What a parsing process returns for a chunk: parse errors, truncated frames, `SCHEMA` tables by day, and the
+analyser's result (None without an analyser)."""
+
+_ANALYSER: Any = None  # in a parsing process: the analyser its initializer built (see `SyslogReceiver`)
+
+
+def _init_parser(factory: Callable[[], Any] | None) -> None:
+    """Initializer of a parsing process: build its analyser once (rules loaded, network map)."""
+    global _ANALYSER
+    _ANALYSER = factory() if factory is not None else None
+
+
+def parse_chunk(source: str, items: list[Item], naive_tz: dt.tzinfo) -> Parsed:
+    """Parse messages into `SCHEMA` tables by day (run in a parsing process); with this process's analyser, each
+    event is prepared (tagged) before it is stored and the chunk is analysed."""
     batch = PendingBatch(source)
     errors = truncated = 0
+    analyser = _ANALYSER
+    events: list[dict[str, Any]] = []
     for data, peer, stamp in items:
         event = parse_message(data, received=dt.datetime.fromtimestamp(stamp, dt.UTC), peer=peer, naive_tz=naive_tz)
         errors += "_parse_error" in event
         truncated += "_truncated" in event
+        if analyser is not None:
+            analyser.prepare(event)
+            events.append(event)
         batch.add(event)
-    return errors, truncated, batch.tables()
+    return errors, truncated, batch.tables(), analyser.analyse(events) if analyser is not None else None
 
 
 def _warm_up(seconds: float) -> None:
@@ -140,13 +159,24 @@ class SyslogReceiver:
     With `parse_workers` > 0 (only with an `EventWriter` sink) messages are parsed in that many processes, in
     chunks of one read (TCP) or up to `_UDP_CHUNK` datagrams, and come back as Arrow tables: the event loop then
     only reads, frames and writes, and parsing uses every core. At most two chunks per worker are in flight.
+
+    `analyser` (with `parse_workers`): a picklable factory run once in each parsing process, building an object
+    with `prepare(event)` (called on each event before it is stored) and `analyse(events)` (called on each chunk;
+    see `mamori.engines.logs.live`); `on_analysis` receives every chunk's result on the event loop, after the
+    chunk's events were handed to the writer. It must be quick (buffer, and do the work elsewhere).
     """
 
     def __init__(self, sink: Sink | EventWriter, *, max_connections: int = 512, idle_timeout: float = 600.0,
                  handshake_timeout: float = 10.0, max_frame: int = MAX_FRAME, naive_tz: dt.tzinfo = JST,
-                 flush_interval: float = 1.0, parse_workers: int = 0) -> None:
+                 flush_interval: float = 1.0, parse_workers: int = 0, analyser: Callable[[], Any] | None = None,
+                 on_analysis: Callable[[Any], None] | None = None) -> None:
         if parse_workers and not isinstance(sink, EventWriter):
             raise ValueError("parse_workers needs an EventWriter sink")
+        if analyser is not None and not parse_workers:
+            raise ValueError("an analyser runs in the parsing processes: give parse_workers")
+        self.analyser = analyser
+        self.on_analysis = on_analysis
+        self.analysis_errors = 0
         self.counters = ReceiverCounters()
         self.max_connections = max_connections
         self.idle_timeout = idle_timeout
@@ -165,7 +195,7 @@ class SyslogReceiver:
         self._streams: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
         self._flusher: asyncio.Task[None] | None = None
         self._pool: ProcessPoolExecutor | None = None
-        self._inflight: set[asyncio.Future[tuple[int, int, dict[str, Any]]]] = set()
+        self._inflight: set[asyncio.Future[Parsed]] = set()
         self._udp_items: list[Item] = []
         self._udp_timer: asyncio.TimerHandle | None = None
         self._due = asyncio.Event()
@@ -190,7 +220,8 @@ class SyslogReceiver:
         self._closing = False
         try:
             if self.parse_workers:
-                self._pool = ProcessPoolExecutor(self.parse_workers, mp_context=multiprocessing.get_context("spawn"))
+                self._pool = ProcessPoolExecutor(self.parse_workers, mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=_init_parser, initargs=(self.analyser,))
                 await asyncio.gather(*(loop.run_in_executor(self._pool, _warm_up, 0.2)
                                        for _ in range(self.parse_workers)))
             if udp_port is not None:
@@ -367,13 +398,13 @@ class SyslogReceiver:
         self._inflight.add(future)
         future.add_done_callback(functools.partial(self._parsed, len(items)))
 
-    def _parsed(self, count: int, future: asyncio.Future[tuple[int, int, dict[str, Any]]]) -> None:
+    def _parsed(self, count: int, future: asyncio.Future[Parsed]) -> None:
         self._inflight.discard(future)
         self._progress.set()
         writer = self._writer
         assert writer is not None  # noqa: S101 - only with parse_workers
         try:
-            errors, truncated, tables = future.result()
+            errors, truncated, tables, analysis = future.result()
             writer.extend(tables)
         except Exception:  # a dead parsing process, an unpicklable table …: count the loss, keep receiving
             self.counters.dropped += count
@@ -381,6 +412,12 @@ class SyslogReceiver:
             return
         self.counters.parse_errors += errors
         self.counters.truncated += truncated
+        if analysis is not None and self.on_analysis is not None:
+            try:
+                self.on_analysis(analysis)
+            except Exception:  # the events are stored; only their analysis is lost, and counted
+                self.analysis_errors += 1
+                _log.exception("the analysis of a chunk of %d syslog messages could not be taken", count)
         if writer.pending >= writer.max_events:
             self._due.set()
 

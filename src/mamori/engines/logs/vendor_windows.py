@@ -33,8 +33,8 @@ from typing import Any
 
 from mamori.engines.logs.hits import jsonable
 
-__all__ = ["JP_HOLIDAYS", "JST", "OutOfWindowFinding", "RemotePath", "Schedule", "Window", "check_remote_access",
-           "parse_sources", "parse_windows"]
+__all__ = ["ACCESS_EVENT_IDS", "JP_HOLIDAYS", "JST", "OutOfWindowFinding", "RemotePath", "Schedule", "Window",
+           "check_remote_access", "is_candidate", "parse_sources", "parse_windows"]
 
 JST = dt.timezone(dt.timedelta(hours=9), "JST")
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -504,6 +504,18 @@ def _matches(access: _Access, path: RemotePath, targets: frozenset[str], applian
 def _approved(path: RemotePath, moment: dt.datetime,
               approvals: Sequence[tuple[str, dt.datetime, dt.datetime]]) -> bool:
     return any(code == path.code and start <= moment <= end for code, start, end in approvals)
+
+
+#: EventIDs that may be a remote session: RDP (1149, 21, 25, 4778), RD Gateway (302, 303), RAS (20272).
+ACCESS_EVENT_IDS = frozenset({1149, 21, 25, 4778, 302, 303, 20272})
+
+
+def is_candidate(event: Mapping[str, Any]) -> bool:
+    """Cheap first look: could this event be a remote access (`check_remote_access` decides)?"""
+    action = event.get("_action")
+    if action == "vpn_tunnel_up" or (action == "logon" and str(event.get("LogonType")) in ("3", "10")):
+        return True
+    return event.get("EventID") in ACCESS_EVENT_IDS
 
 
 def check_remote_access(events: Iterable[Mapping[str, Any]], paths: Sequence[RemotePath], *,
