@@ -35,6 +35,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--timeline", type=Path, help="write the timeline as CSV (Excel)")
     p.add_argument("--encoding", choices=["utf-8", "cp932"], default="utf-8", help="timeline CSV encoding")
     p.add_argument("--jsonl", type=Path, help="write the timeline as JSON Lines")
+    p.add_argument("--metrics", type=Path, help="write the log metrics per file as CSV (same --encoding)")
     p.add_argument("--lang", choices=["ja", "en"], default="ja")
     p.add_argument("--no-health", action="store_true", help="do not check the logs' health")
     p.add_argument("--retention-days", type=int, default=0, metavar="DAYS",
@@ -54,13 +55,14 @@ TEXT = {
            "errors": "エラー", "correlations": "相関ルール", "files": "ファイル", "events": "イベント", "s": "秒",
            "per_s": "件/秒", "loaded": "ルール読込", "detections": "検知", "author": "作成者",
            "more": "ほか {n:,} 件（タイムラインを参照）", "alerts": "相関アラート", "health": "ログの健全性",
-           "logons": "ログオン（成功/失敗）", "hosts": "ホスト",
+           "logons": "ログオン（成功/失敗）", "hosts": "ホスト", "channels": "チャネル",
            "n_events": "件", "n_skipped": "読み飛ばし"},
     "en": {"not_read": "NOT READ: ", "rules": "rules", "skipped": "skipped", "errors": "errors",
            "correlations": "correlations", "files": "files", "events": "events", "s": "s", "per_s": "events/s",
            "loaded": "rules loaded in", "detections": "detections", "author": "author",
            "more": "and {n:,} more (see the timeline)", "alerts": "correlation alerts", "health": "log health",
-           "logons": "logons (success/failure)", "hosts": "hosts", "n_events": "events", "n_skipped": "skipped"},
+           "logons": "logons (success/failure)", "hosts": "hosts", "channels": "channels", "n_events": "events",
+           "n_skipped": "skipped"},
 }
 SHOWN = 20
 
@@ -103,6 +105,9 @@ def _print_summary(result: Any, lang: str) -> None:
         last = f.last.isoformat() if f.last else "—"
         print(f"  {Path(f.path).name}: {f.events:,} {t['n_events']}, {first} … {last}"
               + (f", {t['n_skipped']} {f.skipped}" if f.skipped else ""))
+        hosts = ", ".join(h or "-" for h, _n in f.hosts.most_common(3)) + (" …" if len(f.hosts) > 3 else "")
+        channels = ", ".join(f"{c or '-'} {n:,}" for c, n in f.channels.most_common(3))
+        print(f"    {t['hosts']}: {hosts}; {t['channels']}: {channels}")
         for finding in by_file.pop(f.path, [])[:SHOWN]:
             print(_finding_line(finding, lang))
     rest = [finding for found in by_file.values() for finding in found]
@@ -114,7 +119,7 @@ def _print_summary(result: Any, lang: str) -> None:
 
 def cmd_hunt(args: argparse.Namespace) -> int:
     from mamori.engines.logs.hunt import HUNT_HEALTH, hunt
-    from mamori.engines.logs.timeline import write_csv, write_jsonl
+    from mamori.engines.logs.timeline import write_csv, write_jsonl, write_metrics_csv
 
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
@@ -133,6 +138,10 @@ def cmd_hunt(args: argparse.Namespace) -> int:
                   japanese_header=args.lang == "ja")
     if args.jsonl:
         write_jsonl(result.rows, args.jsonl)
+    if args.metrics:
+        write_metrics_csv(result.files, args.metrics, findings=result.health,
+                          encoding="utf-8-sig" if args.encoding == "utf-8" else "cp932",
+                          japanese_header=args.lang == "ja")
     if result.files and all(f.error for f in result.files):
         return 2
     return 1 if result.by_level["critical"] or result.by_level["high"] else 0

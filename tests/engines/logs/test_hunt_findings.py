@@ -242,14 +242,22 @@ def test_the_cli_hunts_a_syslog_folder_in_english_and_writes_the_rows_to_the_tim
     _fortigate_log(logs / "fortigate.log", fails=40, fail_ip="198.51.100.23", up_ip="198.51.100.23")
     _chain_files(logs)
     out = tmp_path / "timeline.csv"
+    metrics = tmp_path / "metrics.csv"
     result = mamori(tmp_path / "data", "hunt", str(logs), "--lang", "en", "--timeline", str(out),
-                    "--rule-cache", str(tmp_path / "rules.pickle"))
+                    "--metrics", str(metrics), "--rule-cache", str(tmp_path / "rules.pickle"))
     assert result.returncode == 1, result.stderr
     assert "correlation alerts 4" in result.stdout, result.stdout
     assert f"[critical] {VPN_CHAIN}" in result.stdout and f"[critical] {CHAIN}" in result.stdout
     assert "fortigate.log: 41 events" in result.stdout
     rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
     assert {r["rule"] for r in rows} >= {VPN_CHAIN, CHAIN} and all(r["author"] for r in rows)
+    per_file = {Path(r["file"]).name: r for r in csv.DictReader(metrics.read_text(encoding="utf-8-sig").splitlines())}
+    assert set(per_file) == {"fortigate.log", "Security.ndjson", "System.ndjson", "Defender.ndjson",
+                             "Security-late.ndjson"}
+    vpn = per_file["fortigate.log"]
+    assert vpn["events"] == "41" and vpn["hosts"] == "FGT-HOSP 41" and vpn["error"] == ""
+    assert per_file["Security.ndjson"]["event_ids"] == "4624 1; 4688 1"
+    assert per_file["Security.ndjson"]["channels"] == "Security 2"
     quiet = mamori(tmp_path / "data", "hunt", str(logs), "--no-health", "--rule-cache",
                    str(tmp_path / "rules.pickle"))
     assert "ログの健全性" not in quiet.stdout and "相関アラート 4" in quiet.stdout

@@ -126,14 +126,17 @@ def _reader_of(path: Path) -> FileReader | None:
 
 @dataclass
 class FileMetrics:
-    """One input file: events read, first/last event time, count per EventID, parts skipped (recover mode) and the
-    error that kept it out (empty when it was read)."""
+    """One input file: events read, first/last event time, count per EventID, per channel and per host
+    (`Computer`, else the reader's `_host`), parts skipped (recover mode) and the error that kept it out (empty
+    when it was read)."""
 
     path: str
     events: int = 0
     first: Any = None
     last: Any = None
     event_ids: Counter[int] = field(default_factory=Counter)
+    channels: Counter[str] = field(default_factory=Counter)
+    hosts: Counter[str] = field(default_factory=Counter)
     skipped: int = 0
     error: str = ""
     seconds: float = 0.0
@@ -211,9 +214,11 @@ def _row(d: Detection, source: str) -> TimelineRow:
 
 def _metrics(metrics: FileMetrics, chunk: list[dict[str, Any]]) -> None:
     metrics.events += len(chunk)
-    ids = metrics.event_ids
+    ids, channels, hosts = metrics.event_ids, metrics.channels, metrics.hosts
     first, last = metrics.first, metrics.last
     for event in chunk:
+        channels[event.get("Channel") or ""] += 1
+        hosts[str(event.get("Computer") or event.get("_host") or "")] += 1
         moment = event.get("TimeCreated")
         if moment is not None:
             if first is None or moment < first:
@@ -262,16 +267,18 @@ def _evtx_events(path: Path, ruleset: RuleSet, metrics: FileMetrics, *, recover:
             if head is not None and (head.channel, head.event_id) not in _ALWAYS_DECODED:
                 group = group_of(head.channel, head.event_id)
                 if not group.entries or (not group.may_match_raw(data.lower()) and flat_values(data, head.data_at)):
+                    computer = _COMPUTER.search(data, 0, head.data_at)
+                    if computer is None:  # escaped or missing: let the decoder read it
+                        yield decode_record(item, source, offset)
+                        continue
                     if health is not None:
-                        computer = _COMPUTER.search(data, 0, head.data_at)
-                        if computer is None:
-                            yield decode_record(item, source, offset)
-                            continue
                         health.add_head(where, computer.group(1), head.channel, head.event_id,
                                         item.get("event_record_id"), head.time,
                                         command_line=_COMMAND_LINE.search(data, head.data_at) is not None)
                     metrics.events += 1
                     ids[head.event_id] += 1
+                    metrics.channels[head.channel] += 1
+                    metrics.hosts[computer.group(1)] += 1
                     moment = head.time
                     if metrics.first is None or moment < metrics.first:
                         metrics.first = moment

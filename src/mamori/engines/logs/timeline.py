@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-__all__ = ["COLUMNS", "TimelineRow", "write_csv", "write_jsonl"]
+__all__ = ["COLUMNS", "METRIC_COLUMNS", "TimelineRow", "as_dict", "write_csv", "write_jsonl", "write_metrics_csv"]
 
 JST = ZoneInfo("Asia/Tokyo")
 COLUMNS = ("time_utc", "time_jst", "host", "channel", "event_id", "record_id", "level", "rule", "rule_id", "author",
@@ -83,3 +83,34 @@ def write_jsonl(rows: Iterable[TimelineRow], path: Path) -> int:
 
 def as_dict(row: TimelineRow) -> dict[str, Any]:
     return asdict(row)
+
+
+METRIC_COLUMNS = ("file", "events", "first_utc", "last_utc", "hosts", "channels", "event_ids", "skipped",
+                  "health_findings", "error")
+_METRIC_LABELS_JA = ("ファイル", "イベント数", "最初(UTC)", "最後(UTC)", "ホスト", "チャネル", "イベントID",
+                     "読み飛ばし", "健全性の指摘", "エラー")
+
+
+def _top(counts: Any, n: int = 10) -> str:
+    return "; ".join(f"{key or '-'} {count}" for key, count in counts.most_common(n))
+
+
+def write_metrics_csv(files: Iterable[Any], path: Path, *, findings: Iterable[Any] = (), encoding: str = "utf-8-sig",
+                      japanese_header: bool = True) -> int:
+    """Log metrics per file (`hunt.FileMetrics`) as CSV for Excel: events, time span, hosts, channels and EventIDs
+    (the ten most frequent, with counts), parts skipped, health findings about the file, the error that kept it
+    out."""
+    per_file: dict[str, int] = {}
+    for finding in findings:
+        per_file[finding.source] = per_file.get(finding.source, 0) + 1
+    count = 0
+    with path.open("w", encoding=encoding, errors="replace", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(_METRIC_LABELS_JA if japanese_header else METRIC_COLUMNS)
+        for f in files:
+            first = f.first.astimezone(dt.UTC).isoformat() if f.first else ""
+            last = f.last.astimezone(dt.UTC).isoformat() if f.last else ""
+            writer.writerow([_safe(v) for v in (f.path, f.events, first, last, _top(f.hosts), _top(f.channels),
+                                                _top(f.event_ids), f.skipped, per_file.get(f.path, 0), f.error)])
+            count += 1
+    return count
