@@ -216,13 +216,20 @@ def test_undecoded_evtx_records_count_in_health_exactly_as_decoded_ones(rules: A
 
 # --------------------------------------------------------------------------------------------- inputs, CLI
 def test_the_folder_walk_takes_logs_and_syslog_names_but_not_notes_or_earlier_timelines(tmp_path: Path) -> None:
-    for name in ("a.evtx", "b.ndjson", "fw.log", "messages", "messages.1", "secure", "notes.txt", "timeline.csv",
-                 "messages.gz", "readme.md"):
+    for name in ("a.evtx", "b.ndjson", "fw.log", "messages", "messages.1", "secure-20261201", "notes.txt",
+                 "timeline.csv", "messages.gz", "readme.md", "messages.1.gz"):
         (tmp_path / name).write_bytes(b"")
     found = {p.name for p in input_files([tmp_path])}
-    assert found == {"a.evtx", "b.ndjson", "fw.log", "messages", "messages.1", "secure"}
+    assert found == {"a.evtx", "b.ndjson", "fw.log", "messages", "messages.1", "secure-20261201"}
     named = input_files([tmp_path / "notes.txt", tmp_path / "timeline.csv", tmp_path, tmp_path / "fw.log"])
     assert [p.name for p in named].count("fw.log") == 1 and {"notes.txt", "timeline.csv"} <= {p.name for p in named}
+    # a file named on the command line without a log suffix is read as syslog, and says so when it is not
+    (tmp_path / "fw-export.out").write_text("<134>May  1 10:00:00 fw01 kernel: DROP IN=eth0 SRC=203.0.113.9\n",
+                                            encoding="utf-8")
+    (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00")
+    result = hunt([tmp_path / "fw-export.out", tmp_path / "photo.jpg"], rule_cache=False)
+    assert result.files[0].error == "" and result.files[0].events == 1 and result.files[0].hosts == {"fw01": 1}
+    assert "photo.jpg, line 1" in result.files[1].error and "not text" in result.files[1].error
 
 
 def test_a_broken_syslog_line_rejects_the_file_unless_recovering(tmp_path: Path) -> None:

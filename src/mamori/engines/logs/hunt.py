@@ -111,17 +111,19 @@ HUNT_HEALTH = HealthPolicy(check_silence=False, default_retention_days=0)
 _RULE_COVERED_HEALTH = frozenset({"log_cleared"})
 
 
+_ROTATED = re.compile(r"(?P<base>[a-z]+)(?:[.-]\d+)?")
+
+
 def _syslog_name(path: Path) -> bool:
-    name = path.name.lower()
-    base, _, rotation = name.partition(".")
-    return base in FOLDER_NAMES and (not rotation or rotation.isdigit())
+    """`messages`, `secure.1`, `syslog-20261201` (logrotate's numbered and dated copies)."""
+    found = _ROTATED.fullmatch(path.name.lower())
+    return found is not None and found["base"] in FOLDER_NAMES
 
 
-def _reader_of(path: Path) -> FileReader | None:
-    found = READERS.get(path.suffix.lower())
-    if found is None and _syslog_name(path):
-        return _read_syslog
-    return found
+def _reader_of(path: Path) -> FileReader:
+    """The reader for a file's suffix; a file without a known one is read as syslog text (only a file named on
+    the command line or a syslog name gets here: its first line that is not syslog is reported)."""
+    return READERS.get(path.suffix.lower(), _read_syslog)
 
 
 @dataclass
@@ -135,11 +137,24 @@ class FileMetrics:
     first: Any = None
     last: Any = None
     event_ids: Counter[int] = field(default_factory=Counter)
-    channels: Counter[str] = field(default_factory=Counter)
-    hosts: Counter[str] = field(default_factory=Counter)
+    streams: Counter[tuple[str, str]] = field(default_factory=Counter)  #: (channel, host) → events
     skipped: int = 0
     error: str = ""
     seconds: float = 0.0
+
+    @property
+    def channels(self) -> Counter[str]:
+        out: Counter[str] = Counter()
+        for (channel, _host), n in self.streams.items():
+            out[channel] += n
+        return out
+
+    @property
+    def hosts(self) -> Counter[str]:
+        out: Counter[str] = Counter()
+        for (_channel, host), n in self.streams.items():
+            out[host] += n
+        return out
 
 
 @dataclass
@@ -214,11 +229,10 @@ def _row(d: Detection, source: str) -> TimelineRow:
 
 def _metrics(metrics: FileMetrics, chunk: list[dict[str, Any]]) -> None:
     metrics.events += len(chunk)
-    ids, channels, hosts = metrics.event_ids, metrics.channels, metrics.hosts
+    ids, streams = metrics.event_ids, metrics.streams
     first, last = metrics.first, metrics.last
     for event in chunk:
-        channels[event.get("Channel") or ""] += 1
-        hosts[str(event.get("Computer") or event.get("_host") or "")] += 1
+        streams[(event.get("Channel") or "", str(event.get("Computer") or event.get("_host") or ""))] += 1
         moment = event.get("TimeCreated")
         if moment is not None:
             if first is None or moment < first:
@@ -258,7 +272,7 @@ def _evtx_events(path: Path, ruleset: RuleSet, metrics: FileMetrics, *, recover:
     source = path.name
     where = str(path)
     parts: list[SkippedPart] = []
-    ids = metrics.event_ids
+    ids, streams = metrics.event_ids, metrics.streams
     group_of = ruleset.group
     try:
         for offset, item in iter_records(path, recover=recover, skipped=parts):
@@ -277,8 +291,7 @@ def _evtx_events(path: Path, ruleset: RuleSet, metrics: FileMetrics, *, recover:
                                         command_line=_COMMAND_LINE.search(data, head.data_at) is not None)
                     metrics.events += 1
                     ids[head.event_id] += 1
-                    metrics.channels[head.channel] += 1
-                    metrics.hosts[computer.group(1)] += 1
+                    streams[(head.channel, computer.group(1))] += 1
                     moment = head.time
                     if metrics.first is None or moment < metrics.first:
                         metrics.first = moment
@@ -308,8 +321,6 @@ def scan_file(path: Path, ruleset: RuleSet, *, recover: bool = False, keep_detec
     skipped: list[Any] = []
     where = str(path)
     try:
-        if reader is None:
-            raise InputError(f"{path}: no reader for files named *{path.suffix}")
         if reader is _read_evtx:
             events = _evtx_events(path, ruleset, metrics, recover=recover, skipped=skipped, health=tracker)
         else:
@@ -455,10 +466,9 @@ def hunt(paths: Sequence[Path], *, rules: Sequence[Path] = (), recover: bool = F
         ruleset, from_cache = load_rules(rules, include_experimental=include_experimental, rule_cache=rule_cache)
         if correlations is None:
             correlations = load_correlations(rules, include_experimental=include_experimental)
-    if correlations is not None and correlations is not False and not correlations.rules:
+    if correlations is False or (correlations is not None and not correlations.rules):
         correlations = None
-    correlations = correlations or None
-    policy = HUNT_HEALTH if health is None or health is True else (health or None)
+    policy = None if health is False else HUNT_HEALTH if health is None or health is True else health
     result = HuntResult(ruleset, rules_from_cache=from_cache, rules_seconds=time.perf_counter() - started,
                         correlations=correlations)
     started = time.perf_counter()
