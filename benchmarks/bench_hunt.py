@@ -18,8 +18,8 @@ For each COPIES value, each in a fresh process so the peak RSS is its own:
 Printed: events, seconds, events/s, peak RSS of the process and of its largest worker (`RUSAGE_CHILDREN`), and the
 detections by level (they must not change with `--workers`). Copies repeat their events at the same times, so the
 correlation rules see bursts the 7 files alone do not hold: real×20 gives 8 correlation alerts (brute force of
-1–4 failed logons ×20, one "mass log clearing" critical from 2 clears ×20); the 7 files once give none. Peak memory staying flat as COPIES grows (e.g.
-`--copies 20 --copies 60`) shows it does not depend on the input size.
+1–4 failed logons ×20, one "mass log clearing" critical from 2 clears ×20); the 7 files once give none. Peak memory
+staying flat as COPIES grows (e.g. `--copies 20 --copies 60`) shows it does not depend on the input size.
 
 With `--big-file-mb N` one EVTX of about N MB is also built (security.evtx's chunks repeated, header patched) and
 hunted: its peak RSS shows that one large file is streamed, not held.
