@@ -377,6 +377,7 @@ class HealthTracker:
         self._streams: dict[tuple[str, str, str], _Stream] = {}
         self._hosts: dict[str, _Host] = {}
         self._clears: list[_Clear] = []
+        self._clears_by_log: dict[tuple[str, str], list[int]] = {}  # (host, channel) → indexes, by `findings`
         self.clears_dropped = 0
         self.events = 0
 
@@ -566,8 +567,10 @@ class HealthTracker:
         """Every health finding at `now` (aware), most severe first, then by host, channel and code."""
         policy = policy or HealthPolicy()
         found: list[HealthFinding] = []
-        for clear in self._clears:
+        self._clears_by_log = {}
+        for index, clear in enumerate(self._clears):
             clear.gaps.clear()  # findings() may be called again as more events arrive
+            self._clears_by_log.setdefault((clear.host, clear.channel), []).append(index)
         explained = self._explain_and_gaps(policy, found)
         found += self._cleared(policy, explained)
         for key, stream in self._streams.items():
@@ -623,9 +626,8 @@ class HealthTracker:
                     next_id: int | None, policy: HealthPolicy) -> int | None:
         """The index of a clear of this host and channel that falls in (or next to) the gap, else None."""
         _, host, channel = key
-        for index, clear in enumerate(self._clears):
-            if clear.host != host or clear.channel != channel:
-                continue
+        for index in self._clears_by_log.get((host, channel), ()):
+            clear = self._clears[index]
             if next_id is not None and clear.record_id == next_id and channel == "Security":
                 return index
             if clear.moment is None or after is None or before is None:
