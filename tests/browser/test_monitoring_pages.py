@@ -70,6 +70,11 @@ def test_it_staff_follows_the_vpn_compromise_to_the_ehr_server(live_server: Any,
     text = events.inner_text()
     assert "vssadmin.exe delete shadows /all /quiet" in text and "AnyDesk" in text
     assert events.locator("tbody tr").count() >= 10
+    detected = events.locator("tbody tr.detected")  # the chain's events carry the rule that caught them
+    assert detected.count() >= 3
+    deletion = detected.filter(has_text="vssadmin.exe delete shadows")
+    assert deletion.count() == 1 and "Mamori project" in deletion.inner_text()
+    assert "attack.t1490" in deletion.locator("[data-testid=detection]").inner_text()
     page.screenshot(path=str(SCREENSHOTS / "monitoring_host_timeline.png"), full_page=True)
 
     page.goto(f"{base}/monitoring/sources/")

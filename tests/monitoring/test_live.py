@@ -7,6 +7,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.test import Client
 
 from mamori.demo.logs import fortigate_line
 from mamori.engines.logs.receiver import ReceiverCounters, SyslogReceiver
@@ -117,3 +118,18 @@ def test_the_parsing_processes_tag_the_events_from_the_ledger_before_they_are_st
                                source=s.source.store_name)
     assert len(rows) == 3 and all(r["src_ip"] == "10.90.3.4" for r in rows)
     assert all(json.loads(r["fields"]).get("SourceZone") == "maintenance" for r in rows)
+
+
+def test_the_host_timeline_marks_the_live_events_a_correlation_alert_holds(client: Client) -> None:
+    from django.urls import reverse
+
+    s = site(kind="syslog")
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30)
+    pipeline = LivePipeline(s.source)
+    _run(pipeline, _lines(start, "203.0.113.77", 12, tunnel_from="203.0.113.77"))
+    critical = Alert.objects.get(facility=s.facility, kind="correlation", level="critical")
+    factories.login(client, factories.user("it_staff", s.facility))
+    html = client.get(reverse("monitoring:host_timeline", args=[critical.host]) + "?days=1").content.decode()
+    marked = html.count('<tr class="detected">')
+    assert critical.display_title in html and critical.rule_author in html
+    assert marked == 13, marked  # the 12 failures and the tunnel: every event the correlation holds

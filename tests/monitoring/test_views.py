@@ -119,6 +119,20 @@ def test_the_host_timeline_shows_the_stored_events_of_that_host_only(client: Cli
     assert "vssadmin" not in other
 
 
+def test_the_timeline_row_of_an_alert_s_event_names_its_rule_level_author_and_attack(client: Client, s: Site) -> None:
+    import re
+
+    _as(client, "it_staff", s)
+    alert = _alert(s)
+    page = client.get(reverse("monitoring:host_timeline", args=["ehr-ap1"]) + f"?days=3660&around={alert.pk}")
+    html = page.content.decode()
+    marked = re.findall(r'<tr class="detected">(.*?)</tr>', html, flags=re.S)
+    assert len(marked) == 1, marked  # the deletion, not the 20 ordinary events around it
+    row = marked[0]
+    assert "vssadmin.exe delete shadows" in row and alert.display_title in row and alert.rule_id in row
+    assert alert.rule_author in row and "attack.t1490" in row and alert.get_absolute_url() in row
+
+
 def test_the_sources_page_shows_the_history_held(client: Client, s: Site) -> None:
     _as(client, "it_staff", s)
     page = client.get(reverse("monitoring:source_list")).content.decode()

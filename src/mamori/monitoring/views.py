@@ -24,7 +24,7 @@ from mamori.monitoring.forms import AlertStatusForm, LogSourceForm, RuleExclusio
 from mamori.monitoring.ingest import import_file
 from mamori.monitoring.ledger_context import reason_label
 from mamori.monitoring.models import Alert, LogImport, LogSource, RuleExclusion
-from mamori.monitoring.timeline import host_events
+from mamori.monitoring.timeline import host_events, mark_detections
 from mamori.web.views import PolicyRequiredMixin
 
 LEVELS = [c.value for c in Level]
@@ -126,6 +126,7 @@ class HostTimelineView(PolicyRequiredMixin, View):
         start = end - dt.timedelta(days=days)
         page = max(1, int(request.GET.get("page", "1") or 1)) if request.GET.get("page", "1").isdigit() else 1
         rows = host_events(sources, host, start=start, end=end, limit=200, offset=(page - 1) * 200)
+        mark_detections(rows, alerts.filter(last_seen__gte=start, first_seen__lte=end)[:500])
         return render(request, "monitoring/host_timeline.html", {
             "host": host, "rows": rows, "alerts": alerts[:100], "days": days, "start": start, "end": end,
             "page": page, "has_next": len(rows) == 200, "around": anchor})
