@@ -51,13 +51,15 @@ def add_commands(sub: Any) -> None:
 
 #: Texts of the summary, by language.
 TEXT = {
-    "ja": {"not_read": "読めないファイル（取り込みません）: ", "rules": "ルール", "skipped": "対象外",
+    "ja": {"not_read": "読めないファイル（取り込みません）: ", "rule_error": "使えないルール: ",
+           "rules": "ルール", "skipped": "対象外",
            "errors": "エラー", "correlations": "相関ルール", "files": "ファイル", "events": "イベント", "s": "秒",
            "per_s": "件/秒", "loaded": "ルール読込", "detections": "検知", "author": "作成者",
            "more": "ほか {n:,} 件（タイムラインを参照）", "alerts": "相関アラート", "health": "ログの健全性",
            "logons": "ログオン（成功/失敗）", "hosts": "ホスト", "channels": "チャネル",
            "n_events": "件", "n_skipped": "読み飛ばし"},
-    "en": {"not_read": "NOT READ: ", "rules": "rules", "skipped": "skipped", "errors": "errors",
+    "en": {"not_read": "NOT READ: ", "rule_error": "RULE NOT USED: ", "rules": "rules", "skipped": "skipped",
+           "errors": "errors",
            "correlations": "correlations", "files": "files", "events": "events", "s": "s", "per_s": "events/s",
            "loaded": "rules loaded in", "detections": "detections", "author": "author",
            "more": "and {n:,} more (see the timeline)", "alerts": "correlation alerts", "health": "log health",
@@ -77,10 +79,12 @@ def _print_summary(result: Any, lang: str) -> None:
 
     t, labels = TEXT[lang], LABELS[lang]
     read = [f for f in result.files if not f.error]
-    rules = result.rules
-    correlations = len(result.correlations.rules) if result.correlations else 0
-    print(f"{t['rules']}: {len(rules.rules):,} ({t['skipped']} {len(rules.skipped):,}, {t['errors']} "
-          f"{len(rules.errors):,}; {t['correlations']} {correlations}); {t['files']}: {len(read)}/"
+    rules, found = result.rules, result.correlations
+    correlations = len(found.rules) if found else 0
+    skipped = sum(s.kind != "correlation" for s in rules.skipped) + (len(found.skipped) if found else 0)
+    errors = len(rules.errors) + (len(found.errors) if found else 0)
+    print(f"{t['rules']}: {len(rules.rules):,} ({t['skipped']} {skipped:,}, {t['errors']} "
+          f"{errors:,}; {t['correlations']} {correlations}); {t['files']}: {len(read)}/"
           f"{len(result.files)}; {t['events']}: {result.events:,} ({result.seconds:.1f} {t['s']}, "
           f"{result.events / max(result.seconds, 1e-9):,.0f} {t['per_s']}; {t['loaded']} "
           f"{result.rules_seconds:.1f} {t['s']})")
@@ -132,6 +136,9 @@ def cmd_hunt(args: argparse.Namespace) -> int:
     for f in result.files:
         if f.error:
             print(TEXT[args.lang]["not_read"] + f.error, file=sys.stderr)
+    broken = [*result.rules.errors, *(result.correlations.errors if result.correlations else ())]
+    for error in broken[:10]:
+        print(f"{TEXT[args.lang]['rule_error']}{error.source}: {error.message}", file=sys.stderr)
     _print_summary(result, args.lang)
     if args.timeline:
         write_csv(result.rows, args.timeline, encoding="utf-8-sig" if args.encoding == "utf-8" else "cp932",

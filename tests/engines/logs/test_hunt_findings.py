@@ -269,3 +269,31 @@ def test_the_cli_hunts_a_syslog_folder_in_english_and_writes_the_rows_to_the_tim
                    str(tmp_path / "rules.pickle"))
     assert "ログの健全性" not in quiet.stdout and "相関アラート 4" in quiet.stdout
     assert BUILTIN_RULES.is_dir()
+
+
+def test_a_rule_pack_zip_with_a_correlation_and_a_broken_rule_is_reported_rule_by_rule(tmp_path: Path) -> None:
+    import zipfile
+
+    pack = tmp_path / "pack.zip"
+    with zipfile.ZipFile(pack, "w") as z:
+        z.writestr("base.yml", "title: Failed logon (pack)\nid: 5b0b8a1e-6f5e-4a33-9c61-0c7d7d2f0a01\n"
+                   "name: pack_failed_logon\nstatus: test\nauthor: Pack Author\nlevel: low\nlogsource:\n"
+                   "    product: windows\n    service: security\ndetection:\n    sel:\n        EventID: 4625\n"
+                   "    condition: sel\n")
+        z.writestr("burst.yml", "title: Failed logon burst (pack)\nid: 5b0b8a1e-6f5e-4a33-9c61-0c7d7d2f0a02\n"
+                   "status: test\nauthor: Pack Author\nlevel: high\ncorrelation:\n    type: event_count\n"
+                   "    rules:\n        - pack_failed_logon\n    group-by:\n        - TargetUserName\n"
+                   "    timespan: 10m\n    condition:\n        gte: 100\n")
+        z.writestr("broken.yml", "title: broken\ndetection:\n  sel:\n    EventID: [\n")
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    winlogbeat(logs / "Security.ndjson", [("Security", 4625, i, 9000 + i, {"TargetUserName": "admin",
+                                                                           "IpAddress": "10.1.2.3"})
+                                          for i in range(120)])
+    result = mamori(tmp_path / "data", "hunt", str(logs), "--rules", str(pack), "--lang", "en", "--no-health",
+                    "--no-rule-cache")
+    assert result.returncode == 1, result.stderr
+    assert "RULE NOT USED: " in result.stderr and "broken.yml" in result.stderr
+    assert "errors 1;" in result.stdout and "skipped 0," in result.stdout, result.stdout
+    assert "[high] Failed logon burst (pack) (author: Pack Author)" in result.stdout
+    assert "low 0" in result.stdout  # the burst's input makes no row of its own (Sigma: generate defaults to false)

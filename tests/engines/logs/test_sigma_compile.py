@@ -295,7 +295,8 @@ def test_unsupported_features_are_skipped_with_reason() -> None:
     assert not rs.rules and "placeholder" in rs.skipped[0].reason
     rs = compile_rules(rule("    sel:\n        Image: x\n    condition: sel\n") + "---\n" + correlation)
     assert len(rs.rules) == 1
-    assert [s.reason for s in rs.skipped] == ["correlation rules are not supported"]
+    assert [(s.kind, s.reason) for s in rs.skipped] == [("correlation", "a correlation rule (run by the correlation "
+                                                                  "engine)")]
 
 
 def test_parse_errors_are_kept_per_file(tmp_path: Path) -> None:

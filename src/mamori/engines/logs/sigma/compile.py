@@ -520,8 +520,10 @@ def compile_sources(
         n += 1
         try:
             docs = list(yaml.load_all(src.text, Loader=_Loader))
+            # references are correlation.py's business (across files); resolving them here, file by file, would
+            # report a correlation whose rules sit in another file as broken
             coll = SigmaCollection.from_dicts(
-                docs, collect_errors=True, source=SigmaRuleLocation(Path(src.name))
+                docs, collect_errors=True, source=SigmaRuleLocation(Path(src.name)), resolve_references=False
             )
         except (yaml.YAMLError, SigmaError) as e:
             errors.append(RuleError(src.name, f"{type(e).__name__}: {e}"))
@@ -532,8 +534,11 @@ def compile_sources(
             rid = str(r.id) if getattr(r, "id", None) else None
             title = getattr(r, "title", None)
             if not isinstance(r, SigmaRule):
-                kind = "correlation" if "Correlation" in type(r).__name__ else "filter"
-                skipped.append(SkippedRule(src.name, rid, title, "unsupported", f"{kind} rules are not supported"))
+                if "Correlation" in type(r).__name__:  # compiled by `correlation.compile_correlations`
+                    skipped.append(SkippedRule(src.name, rid, title, "correlation",
+                                               "a correlation rule (run by the correlation engine)"))
+                else:
+                    skipped.append(SkippedRule(src.name, rid, title, "unsupported", "filter rules are not supported"))
                 continue
             if r.errors:
                 continue  # already reported through coll.errors
