@@ -81,5 +81,15 @@ def test_it_staff_follows_the_vpn_compromise_to_the_ehr_server(live_server: Any,
     backup = page.locator("[data-testid=source-backup-security]").inner_text()
     assert "EventRecordID" in backup and "欠けて" in backup
     page.screenshot(path=str(SCREENSHOTS / "monitoring_sources.png"), full_page=True)
+
+    page.click("nav.subnav >> text=ルール")
+    page.wait_for_url(f"{base}/monitoring/rules/")
+    assert "使用中のルール" in page.locator("[data-testid=rule-summary]").inner_text()
+    page.fill("input[name=q]", "t1490")
+    page.click("form.filters button[type=submit]")
+    rules = page.locator("[data-testid=rules] tbody tr")
+    texts = "".join(rules.all_inner_texts())
+    assert rules.count() >= 2 and "Shadow Copy or Backup Catalogue Deletion (Mamori)" in texts
+    page.screenshot(path=str(SCREENSHOTS / "monitoring_rules.png"), full_page=True)
     assert not page.console_errors  # type: ignore[attr-defined]
 

@@ -197,6 +197,18 @@ class SourceEditView(ScopedEditView):
     form_class = LogSourceForm
 
 
+class RuleListView(PolicyRequiredMixin, View):
+    """The rules in use, those left out and why, and the rule files that could not be read."""
+
+    model = Alert
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        from mamori.monitoring.rule_catalogue import catalogue
+
+        query = request.GET.get("q", "")[:200]
+        return render(request, "monitoring/rule_list.html", {"c": catalogue(query), "q": query})
+
+
 class ExclusionListView(PolicyRequiredMixin, View):
     model = RuleExclusion
 
