@@ -395,3 +395,33 @@ def test_the_parsing_processes_match_the_rules_and_hand_back_each_chunks_analysi
 def test_an_analyser_needs_parsing_processes() -> None:
     with pytest.raises(ValueError, match="give parse_workers"):
         SyslogReceiver(EventWriter(EventStore(Path("/nonexistent")), "x"), analyser=lambda: None)
+
+
+class BrokenAnalyser:
+    """An analyser whose rules fail on every chunk (built in the parsing process from this picklable class)."""
+
+    def prepare(self, event: dict[str, Any]) -> None:
+        event["Tagged"] = "yes"
+
+    def analyse(self, events: list[dict[str, Any]]) -> None:
+        raise RuntimeError("a rule blew up")
+
+
+def test_an_analysis_that_fails_loses_no_event_and_is_counted(tmp_path: Path) -> None:
+    store = EventStore(tmp_path)
+    taken: list[Any] = []
+
+    async def scenario() -> None:
+        with store.writer("syslog") as writer:
+            receiver = SyslogReceiver(writer, parse_workers=1, analyser=BrokenAnalyser, on_analysis=taken.append)
+            await receiver.start(tcp_port=0)
+            assert receiver.tcp_port
+            await send_tcp(receiver.tcp_port, b"".join(m + b"\n" for m in (WINDOWS, LINUX, FORTIGATE)))
+            await wait_until(lambda: receiver.counters.received == 3, "3 frames")
+            await receiver.stop()
+            assert receiver.counters.stored == 3 and receiver.counters.dropped == 0
+            assert receiver.analysis_errors == 1 and taken == []
+
+    run(scenario)
+    assert store.count() == 3 and all(event_from_row(r)["Tagged"] == "yes"
+                                      for r in store.query("SELECT fields FROM events"))

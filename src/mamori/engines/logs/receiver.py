@@ -39,7 +39,8 @@ from mamori.engines.logs.common import JST
 from mamori.engines.logs.store import EventStore, EventWriter, PendingBatch
 from mamori.engines.logs.syslog import MAX_FRAME, FrameDecoder, parse_message
 
-__all__ = ["ReceiverCounters", "Sink", "SyslogReceiver", "make_server_ssl_context", "run_forever"]
+__all__ = ["AnalysisFailed", "ReceiverCounters", "Sink", "SyslogReceiver", "make_server_ssl_context",
+           "run_forever"]
 
 Sink = Callable[[dict[str, Any]], None]
 _log = logging.getLogger(__name__)
@@ -117,22 +118,37 @@ def _init_parser(factory: Callable[[], Any] | None) -> None:
     _ANALYSER = factory() if factory is not None else None
 
 
+class AnalysisFailed(str):
+    """What a parsing process returns instead of an analysis that raised: the error's text. The chunk's events
+    are stored all the same — a failing rule must not lose the log."""
+
+
 def parse_chunk(source: str, items: list[Item], naive_tz: dt.tzinfo) -> Parsed:
     """Parse messages into `SCHEMA` tables by day (run in a parsing process); with this process's analyser, each
     event is prepared (tagged) before it is stored and the chunk is analysed."""
     batch = PendingBatch(source)
     errors = truncated = 0
     analyser = _ANALYSER
+    failed: str | None = None
     events: list[dict[str, Any]] = []
     for data, peer, stamp in items:
         event = parse_message(data, received=dt.datetime.fromtimestamp(stamp, dt.UTC), peer=peer, naive_tz=naive_tz)
         errors += "_parse_error" in event
         truncated += "_truncated" in event
         if analyser is not None:
-            analyser.prepare(event)
+            try:
+                analyser.prepare(event)
+            except Exception as exc:  # stored untagged; the failure is reported below
+                failed = failed or f"prepare: {type(exc).__name__}: {exc}"
             events.append(event)
         batch.add(event)
-    return errors, truncated, batch.tables(), analyser.analyse(events) if analyser is not None else None
+    analysis: Any = None
+    if analyser is not None:
+        try:
+            analysis = analyser.analyse(events) if failed is None else AnalysisFailed(failed)
+        except Exception as exc:  # the events are stored; the analysis is reported as lost
+            analysis = AnalysisFailed(f"analyse: {type(exc).__name__}: {exc}")
+    return errors, truncated, batch.tables(), analysis
 
 
 def _warm_up(seconds: float) -> None:
@@ -412,7 +428,10 @@ class SyslogReceiver:
             return
         self.counters.parse_errors += errors
         self.counters.truncated += truncated
-        if analysis is not None and self.on_analysis is not None:
+        if isinstance(analysis, AnalysisFailed):
+            self.analysis_errors += 1
+            _log.error("a chunk of %d syslog messages was stored but not analysed: %s", count, analysis)
+        elif analysis is not None and self.on_analysis is not None:
             try:
                 self.on_analysis(analysis)
             except Exception:  # the events are stored; only their analysis is lost, and counted
