@@ -418,7 +418,8 @@ class HealthTracker:
         streams), or the next chunk of a live stream parsed in another process (the same streams, continued:
         `other` holds the later events). Counts, hours and hosts' counters add up, record-id runs are joined, the
         gap between this tracker's last arrival and `other`'s first counts as an interval, and the clear events
-        of both explain gaps in either."""
+        of both explain gaps in either. Chunks merged out of order (two parsing processes finishing in the other
+        order) give the same counts, record gaps and clears; only the interval estimate blurs."""
         for key, theirs in other._streams.items():
             mine = self._streams.get(key)
             if mine is None:
