@@ -70,3 +70,29 @@ def test_files_of_other_processes_keep_their_own_streams() -> None:
     b.add(dict(event, EventRecordID=2), source="b.evtx")
     a.merge(b)
     assert a.events == 2 and [(p.source, p.count) for p in a.profiles()] == [("a.evtx", 1), ("b.evtx", 1)]
+
+
+def test_chunks_merged_out_of_order_give_the_same_gaps_clears_and_counts() -> None:
+    events = stream()
+    chunks = []
+    for start in range(0, len(events), 64):
+        chunk = HealthTracker()
+        for event in events[start:start + 64]:
+            chunk.add(event)
+        chunks.append(chunk)
+    for i in range(0, len(chunks) - 1, 2):  # two parsing processes finishing in the other order
+        chunks[i], chunks[i + 1] = chunks[i + 1], chunks[i]
+    whole, merged = HealthTracker(), HealthTracker()
+    for event in events:
+        whole.add(event)
+    for chunk in chunks:
+        merged.merge(chunk)
+    policy = HealthPolicy(min_security_events=10)
+
+    def solid(tracker: HealthTracker) -> list[tuple[str, str, str, Any]]:
+        return sorted((f.code, f.host, f.channel, sorted(f.params.items())) for f in tracker.findings(
+            now=NOW, policy=policy) if f.code in ("record_gap", "record_reset", "log_cleared", "clock_tz_offset"))
+
+    assert solid(merged) == solid(whole) and len(solid(whole)) == 4
+    assert [(p.count, p.first, p.last, p.first_record_id, p.last_record_id) for p in merged.profiles()] == [
+        (p.count, p.first, p.last, p.first_record_id, p.last_record_id) for p in whole.profiles()]
