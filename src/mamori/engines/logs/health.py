@@ -38,7 +38,7 @@ from typing import Any
 
 from mamori.engines.logs.hits import jsonable
 
-__all__ = ["MESSAGES", "HealthFinding", "HealthPolicy", "HealthTracker", "SourceProfile", "message"]
+__all__ = ["MESSAGES", "TITLES", "HealthFinding", "HealthPolicy", "HealthTracker", "SourceProfile", "message"]
 
 UTC = dt.UTC
 CLEAR_EVENTS = {("Security", 1102), ("System", 104)}
@@ -118,6 +118,25 @@ class SourceProfile:
 
 
 JST = dt.timezone(dt.timedelta(hours=9), "JST")
+
+#: code → (English, Japanese) title of a finding, for the offline CLI (the application has the same English texts in
+#: its translation catalogue, `mamori.monitoring.health.TITLES`).
+TITLES: dict[str, tuple[str, str]] = {
+    "silent_source": ("Log source silent", "ログソースが沈黙"),
+    "record_gap": ("Event records missing without a log-clear event", "ログ消去イベントなしにイベントレコードが欠落"),
+    "record_gaps_many": ("Many gaps in event record numbers", "イベントレコード番号の欠番が多数"),
+    "record_reset": ("Event record numbers restarted", "イベントレコード番号の振り直し"),
+    "log_cleared": ("Event log cleared", "イベントログの消去"),
+    "clock_drift": ("Clock drift", "時刻のずれ"),
+    "clock_tz_offset": ("Event times off by the time zone (JST sent as UTC)",
+                        "イベント時刻がタイムゾーン分ずれている（JST を UTC として送信）"),
+    "future_events": ("Events dated in the future", "未来の日時のイベント"),
+    "retention_short": ("Log history shorter than the retention policy", "ログの保存期間が方針より短い"),
+    "no_process_audit": ("Process creation is not audited (no 4688)", "プロセス作成が監査されていない（4688 なし）"),
+    "no_process_cmdline": ("Process creation events without command lines", "コマンドラインのないプロセス作成イベント"),
+    "no_ps_scriptblock": ("No PowerShell script block logging (4104)", "PowerShell スクリプトブロックログ（4104）なし"),
+    "time_from_header": ("Events without a readable time", "時刻が読めないイベント"),
+}
 
 #: code → (English, Japanese) sentence; placeholders are the finding's params, formatted by `_format`.
 MESSAGES: dict[str, tuple[str, str]] = {

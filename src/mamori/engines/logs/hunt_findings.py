@@ -6,8 +6,8 @@ timeline rows like any detection.
   signs of one attack sit in several files of one host (Security, System, Defender). A correlation alert is one row:
   the rule of the correlation (title, id, level, author, ATT&CK), the time of its first contributing event, its
   group and its count.
-- Health: a finding is a row whose rule is "Log health" (author Mamori), level from its severity, details its
-  message in the user's language.
+- Health: a finding is a row whose rule is the finding's title (`health.TITLES`, author Mamori), level from its
+  severity, title and details in the user's language.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from mamori.engines.logs.health import HealthFinding
+from mamori.engines.logs.health import TITLES, HealthFinding
 from mamori.engines.logs.hits import from_correlation
 from mamori.engines.logs.sigma import Detection
 from mamori.engines.logs.timeline import TimelineRow
 
-__all__ = ["HEALTH_LEVELS", "HEALTH_TITLES", "correlate", "correlation_fields", "correlation_rows", "health_rows",
+__all__ = ["HEALTH_LEVELS", "correlate", "correlation_fields", "correlation_rows", "health_rows",
            "slim"]
 
 #: Fields every correlation occurrence needs: its time, where it came from, the host it is about.
@@ -32,24 +32,6 @@ _ALWAYS = ("TimeCreated", "_received", "_source", "_offset", "EventRecordID", "C
            "Channel", "EventID")
 
 HEALTH_LEVELS = {"high": "high", "medium": "medium", "low": "low", "info": "informational"}
-#: code → rule title of a health row (English like the Sigma titles beside it; the details are translated).
-HEALTH_TITLES = {
-    "silent_source": "Log health: source silent",
-    "record_gap": "Log health: EventRecordID gap without a clear event",
-    "record_gaps_many": "Log health: many EventRecordID gaps",
-    "record_reset": "Log health: record numbers restarted",
-    "log_cleared": "Log health: log cleared",
-    "clock_drift": "Log health: clock drift",
-    "clock_tz_offset": "Log health: JST written as UTC (9 h offset)",
-    "future_events": "Log health: events in the future",
-    "retention_short": "Log health: history shorter than the retention policy",
-    "no_process_audit": "Log health: no process-creation audit (4688)",
-    "no_process_cmdline": "Log health: 4688 without command lines",
-    "no_ps_scriptblock": "Log health: no PowerShell script-block log (4104)",
-    "time_from_header": "Log health: times taken from the file header",
-}
-
-
 def correlation_fields(correlations: Any) -> frozenset[str]:
     """Lower-cased names of every field a `CorrelationSet` reads from an occurrence (group-by fields, their
     aliases' per-rule fields, value_count fields) plus :data:`_ALWAYS`."""
@@ -125,9 +107,11 @@ def _moment(params: dict[str, Any]) -> dt.datetime | None:
 
 def health_rows(findings: Iterable[HealthFinding], *, lang: str = "ja") -> list[TimelineRow]:
     """One timeline row per health finding; `lang` picks the message ("ja" or "en")."""
+    index = 1 if lang == "ja" else 0
     return [TimelineRow(
         time=_moment(f.params), host=f.host, channel=f.channel, event_id=None, record_id=None,
-        level=HEALTH_LEVELS.get(f.severity, "informational"), rule=HEALTH_TITLES.get(f.code, f"Log health: {f.code}"),
+        level=HEALTH_LEVELS.get(f.severity, "informational"),
+        rule=TITLES[f.code][index] if f.code in TITLES else f.code,
         rule_id=f"mamori-health-{f.code}", author="Mamori", attack=(),
         details=(f.message_ja if lang == "ja" else f.message_en)[:500], source=Path(f.source).name if f.source else "")
         for f in findings]

@@ -1,5 +1,6 @@
-"""Which Sigma rules the application runs: Mamori's, the folders of MAMORI_SIGMA_RULES, and only the statuses of
-MAMORI_SIGMA_STATUSES (a rule status filter: experimental SigmaHQ rules stay out unless asked for)."""
+"""Which Sigma rules the application runs, and the page that shows them: Mamori's own, the folders of
+MAMORI_SIGMA_RULES, only the statuses of MAMORI_SIGMA_STATUSES (experimental SigmaHQ rules stay out unless asked
+for), what was left out and the rule files that could not be read."""
 
 from __future__ import annotations
 
@@ -95,3 +96,4 @@ def test_a_role_without_log_permission_gets_no_rules_page(client: Client) -> Non
     facility = factories.facility()
     factories.login(client, factories.user("executive", facility))
     assert client.get(reverse("monitoring:rule_list")).status_code == 403
+
