@@ -38,6 +38,8 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--metrics", type=Path, help="write the log metrics per file as CSV (same --encoding)")
     p.add_argument("--lang", choices=["ja", "en"], default="ja")
     p.add_argument("--no-health", action="store_true", help="do not check the logs' health")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="show each file as it is done on stderr (default: when stderr is a terminal)")
     p.add_argument("--retention-days", type=int, default=0, metavar="DAYS",
                    help="also report a log whose oldest records were overwritten or cleared less than DAYS before "
                         "its newest (e.g. 1826 for five years; default: not checked)")
@@ -130,9 +132,15 @@ def cmd_hunt(args: argparse.Namespace) -> int:
         print(f"mamori: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return 2
     policy = dataclasses.replace(HUNT_HEALTH, default_retention_days=max(0, args.retention_days))
+    show = sys.stderr.isatty() if args.progress is None else args.progress
+
+    def progress(metrics: Any, done: int, total: int) -> None:
+        state = f"{metrics.events:,} {TEXT[args.lang]['n_events']}" if not metrics.error else "×"
+        print(f"[{done}/{total}] {Path(metrics.path).name}: {state}", file=sys.stderr, flush=True)
+
     result = hunt(args.paths, rules=args.rules, recover=args.recover, include_experimental=args.experimental,
                   workers=max(1, args.workers), rule_cache=False if args.no_rule_cache else args.rule_cache,
-                  health=False if args.no_health else policy, lang=args.lang)
+                  health=False if args.no_health else policy, lang=args.lang, on_file=progress if show else None)
     for f in result.files:
         if f.error:
             print(TEXT[args.lang]["not_read"] + f.error, file=sys.stderr)

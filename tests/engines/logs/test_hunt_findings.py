@@ -265,9 +265,11 @@ def test_the_cli_hunts_a_syslog_folder_in_english_and_writes_the_rows_to_the_tim
     assert vpn["events"] == "41" and vpn["hosts"] == "FGT-HOSP 41" and vpn["error"] == ""
     assert per_file["Security.ndjson"]["event_ids"] == "4624 1; 4688 1"
     assert per_file["Security.ndjson"]["channels"] == "Security 2"
-    quiet = mamori(tmp_path / "data", "hunt", str(logs), "--no-health", "--rule-cache",
+    quiet = mamori(tmp_path / "data", "hunt", str(logs), "--no-health", "--progress", "--rule-cache",
                    str(tmp_path / "rules.pickle"))
     assert "ログの健全性" not in quiet.stdout and "相関アラート 4" in quiet.stdout
+    assert "[1/5] Defender.ndjson: 1 件" in quiet.stderr and "[5/5] fortigate.log: 41 件" in quiet.stderr
+    assert "[1/5]" not in result.stderr  # not a terminal: no progress unless asked
     assert BUILTIN_RULES.is_dir()
 
 

@@ -444,7 +444,8 @@ def hunt(paths: Sequence[Path], *, rules: Sequence[Path] = (), recover: bool = F
          include_experimental: bool = False, workers: int = 1, rule_cache: Path | bool | None = None,
          ruleset: RuleSet | None = None, correlations: Any = None, health: HealthPolicy | bool | None = None,
          lang: str = "ja", on_detection: Callable[[Detection], None] | None = None,
-         hidden_rules: Collection[str] = (), now: dt.datetime | None = None) -> HuntResult:
+         hidden_rules: Collection[str] = (), now: dt.datetime | None = None,
+         on_file: Callable[[FileMetrics, int, int], None] | None = None) -> HuntResult:
     """Read every file (a broken one is reported and left out whole, unless `recover`), match, correlate, check
     the logs' health, summarise.
 
@@ -458,7 +459,8 @@ def hunt(paths: Sequence[Path], *, rules: Sequence[Path] = (), recover: bool = F
     order (within a file), after the file was read to its end — so a consumer never sees a detection of a broken
     file; the detections of one file are held until then (memory grows with the detections of the largest file,
     not its size). `hidden_rules`: rule ids whose detections only go to `on_detection` and the correlations, not
-    to the timeline or the counts by level.
+    to the timeline or the counts by level. `on_file(metrics, done, total)` is called as each file is done (in
+    input order), for a progress display.
     """
     started = time.perf_counter()
     from_cache = False
@@ -482,8 +484,11 @@ def hunt(paths: Sequence[Path], *, rules: Sequence[Path] = (), recover: bool = F
     options = _Options(recover, on_detection is not None, hidden, correlate_ids, keep_fields, policy is not None)
     tracker = HealthTracker() if policy is not None else None
     inputs: list[Detection] = []
-    for scan in _scans(input_files(paths), ruleset, options, max(1, workers)):
+    files = input_files(paths)
+    for scan in _scans(files, ruleset, options, max(1, workers)):
         result.files.append(scan.metrics)
+        if on_file is not None:
+            on_file(scan.metrics, len(result.files), len(files))
         result.events += scan.metrics.events
         result.rows += scan.rows
         result.by_level.update(scan.by_level)
