@@ -24,14 +24,16 @@ from mamori.engines.logs.hits import from_correlation
 from mamori.engines.logs.sigma import Detection
 from mamori.engines.logs.timeline import TimelineRow
 
-__all__ = ["HEALTH_LEVELS", "correlate", "correlation_fields", "correlation_rows", "health_rows",
-           "slim"]
+__all__ = ["HEALTH_LEVELS", "correlate", "correlation_fields", "correlation_rows", "health_rows", "slim"]
 
 #: Fields every correlation occurrence needs: its time, where it came from, the host it is about.
 _ALWAYS = ("TimeCreated", "_received", "_source", "_offset", "EventRecordID", "Computer", "_host", "devname",
            "Channel", "EventID")
 
+#: A health finding's severity → the level of its timeline row.
 HEALTH_LEVELS = {"high": "high", "medium": "medium", "low": "low", "info": "informational"}
+
+
 def correlation_fields(correlations: Any) -> frozenset[str]:
     """Lower-cased names of every field a `CorrelationSet` reads from an occurrence (group-by fields, their
     aliases' per-rule fields, value_count fields) plus :data:`_ALWAYS`."""
