@@ -164,6 +164,22 @@ def _text(v: Any) -> str | tuple[str, ...] | None:
     return str(v)
 
 
+#: Joins the values of a prepared event in :func:`search_text` (no value or needle Mamori tests holds a NUL).
+SEARCH_SEPARATOR = "\x00"
+
+
+def search_text(low: Mapping[str, Any]) -> str:
+    """Every value of a :func:`prepare` d event, joined by :data:`SEARCH_SEPARATOR`: one text to look for
+    keywords and required literals in."""
+    parts: list[str] = []
+    for value in low.values():
+        if value.__class__ is str:
+            parts.append(value)
+        else:
+            parts.extend(value)
+    return SEARCH_SEPARATOR.join(parts)
+
+
 def prepare(event: Mapping[str, Any]) -> dict[str, str | tuple[str, ...]]:
     """Lower-cased text view of an event: private ``_…`` keys, null values and datetimes (``TimeCreated``, Mamori's
     own parsed form, not a text any rule was written against) are left out; ints become decimal text."""
@@ -398,13 +414,7 @@ def _keywords_contain(needles: tuple[str, ...]) -> Pred:
     """An OR of keyword ``contains`` tests: one pass over the values joined by NUL (no needle holds a NUL)."""
 
     def fkw(ev: Mapping[str, Any], low: Low) -> bool:
-        parts: list[str] = []
-        for v in low.values():
-            if v.__class__ is str:
-                parts.append(v)
-            else:
-                parts.extend(v)
-        text = "\x00".join(parts)
+        text = search_text(low)
         return any(n in text for n in needles)
 
     return fkw

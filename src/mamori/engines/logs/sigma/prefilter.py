@@ -20,12 +20,24 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import reduce
 from operator import or_
 from typing import Any
 
-from .nodes import And, Const, FieldTest, KeywordTest, Node, NumTest, Or, RegexTest, StrTest
+from .nodes import (
+    SEARCH_SEPARATOR,
+    And,
+    Const,
+    FieldTest,
+    KeywordTest,
+    Node,
+    NumTest,
+    Or,
+    RegexTest,
+    StrTest,
+    search_text,
+)
 
 try:
     import re2 as _re2  # type: ignore[import-untyped]
@@ -36,7 +48,7 @@ __all__ = ["SEPARATOR", "LiteralScanner", "raw_literal_sets", "raw_needle", "req
            "required_literal_sets", "required_literals", "search_text"]
 
 #: Joins the values in :func:`search_text`; a literal holding it gets no requirement.
-SEPARATOR = "\x00"
+SEPARATOR = SEARCH_SEPARATOR
 _RE2_MAX_MEM = 256 << 20
 
 
@@ -230,15 +242,6 @@ def raw_literal_sets(sets: tuple[frozenset[str], ...]) -> tuple[frozenset[str], 
     return tuple(out)
 
 
-def search_text(low: Mapping[str, Any]) -> str:
-    """Every value of a :func:`~.nodes.prepare` d event, joined by :data:`SEPARATOR`."""
-    parts: list[str] = []
-    for value in low.values():
-        if value.__class__ is str:
-            parts.append(value)
-        else:
-            parts.extend(value)
-    return SEPARATOR.join(parts)
 
 
 class LiteralScanner:
