@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from mamori.engines.logs.health import HealthFinding, HealthPolicy, HealthTracker
-from mamori.engines.logs.hits import Hit, jsonable
+from mamori.engines.logs.hits import SEVERITY_LEVELS, Hit, jsonable
 from mamori.monitoring.choices import OPEN_STATUSES, AlertKind
 from mamori.monitoring.models import Alert, LogSource
 
@@ -31,7 +31,6 @@ TITLES = {
     "no_ps_scriptblock": _("No PowerShell script block logging (4104)"),
     "time_from_header": _("Events without a readable time"),
 }
-LEVELS = {"high": "high", "medium": "medium", "low": "low", "info": "informational"}
 
 
 def title_for(rule_id: str, stored: str) -> str:
@@ -55,7 +54,7 @@ def to_hit(finding: HealthFinding) -> Hit:
     params, evidence = jsonable(finding.params), jsonable(finding.evidence)
     moment = finding.params.get("last") or finding.params.get("after") or finding.params.get("first")
     return Hit(kind=AlertKind.HEALTH.value, rule_id=RULE_PREFIX + finding.code,
-               title=str(TITLES.get(finding.code, finding.code)), level=LEVELS.get(finding.severity, "medium"),
+               title=str(TITLES.get(finding.code, finding.code)), level=SEVERITY_LEVELS.get(finding.severity, "medium"),
                time=moment if isinstance(moment, dt.datetime) else timezone.now(), host=finding.host,
                author="Mamori project", description=f"{finding.message_ja}\n\n{finding.message_en}",
                group={"channel": finding.channel, "source": finding.source, "code": finding.code},

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from mamori.engines.logs.hits import Hit
+from mamori.engines.logs.hits import SEVERITY_LEVELS, Hit
 from mamori.engines.logs.vendor_windows import OutOfWindowFinding, RemotePath, check_remote_access, is_candidate
 
 __all__ = ["MAX_CANDIDATES", "RULE_PREFIX", "TITLES", "is_candidate", "remote_paths", "to_hit", "vendor_hits"]
@@ -20,7 +20,6 @@ TITLES = {
     "unparsed_window": _("Approved hours of a remote-maintenance path cannot be read"),
     "no_window": _("Remote-maintenance path without approved hours"),
 }
-LEVELS = {"high": "high", "medium": "medium", "low": "low", "info": "informational"}
 MAX_CANDIDATES = 200_000
 
 
@@ -54,7 +53,8 @@ def to_hit(finding: OutOfWindowFinding) -> Hit:
                ("first_jst", finding.first_jst))
     return Hit(kind="vendor_window", rule_id=RULE_PREFIX + finding.code, title=str(TITLES.get(finding.code,
                                                                                                finding.code)),
-               level=LEVELS.get(finding.severity, "medium"), time=finding.first, last_time=finding.last, host=host,
+               level=SEVERITY_LEVELS.get(finding.severity, "medium"), time=finding.first, last_time=finding.last,
+               host=host,
                author="Mamori project", description=f"{finding.message_ja}\n\n{finding.message_en}",
                group={"path": finding.path_code, "src": ",".join(finding.src_ips), "code": finding.code},
                matched=tuple((k, v) for k, v in matched if v), samples=evidence, count=max(1, finding.count))

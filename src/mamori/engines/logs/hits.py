@@ -14,8 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Hit", "event_ref", "from_correlation", "from_detection", "jsonable"]
+__all__ = ["SEVERITY_LEVELS", "Hit", "event_ref", "from_correlation", "from_detection", "jsonable"]
 
+#: A finding's severity (log health, vendor windows: high / medium / low / info) → the level of its hit or row.
+SEVERITY_LEVELS = {"high": "high", "medium": "medium", "low": "low", "info": "informational"}
 SAMPLE_FIELDS = ("TimeCreated", "Channel", "EventID", "EventRecordID", "Computer", "_source", "_offset", "_user",
                  "_src_ip", "_action")
 

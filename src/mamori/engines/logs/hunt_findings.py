@@ -20,19 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from mamori.engines.logs.health import TITLES, HealthFinding
-from mamori.engines.logs.hits import from_correlation
+from mamori.engines.logs.hits import SEVERITY_LEVELS, from_correlation
 from mamori.engines.logs.sigma import Detection
 from mamori.engines.logs.timeline import TimelineRow
 
-__all__ = ["HEALTH_LEVELS", "correlate", "correlation_fields", "correlation_rows", "health_rows", "slim"]
+__all__ = ["correlate", "correlation_fields", "correlation_rows", "health_rows", "slim"]
 
 #: Fields every correlation occurrence needs: its time, where it came from, the host it is about.
 _ALWAYS = ("TimeCreated", "_received", "_source", "_offset", "EventRecordID", "Computer", "_host", "devname",
            "Channel", "EventID")
-
-#: A health finding's severity → the level of its timeline row.
-HEALTH_LEVELS = {"high": "high", "medium": "medium", "low": "low", "info": "informational"}
-
 
 def correlation_fields(correlations: Any) -> frozenset[str]:
     """Lower-cased names of every field a `CorrelationSet` reads from an occurrence (group-by fields, their
@@ -112,7 +108,7 @@ def health_rows(findings: Iterable[HealthFinding], *, lang: str = "ja") -> list[
     index = 1 if lang == "ja" else 0
     return [TimelineRow(
         time=_moment(f.params), host=f.host, channel=f.channel, event_id=None, record_id=None,
-        level=HEALTH_LEVELS.get(f.severity, "informational"),
+        level=SEVERITY_LEVELS.get(f.severity, "informational"),
         rule=TITLES[f.code][index] if f.code in TITLES else f.code,
         rule_id=f"mamori-health-{f.code}", author="Mamori", attack=(),
         details=(f.message_ja if lang == "ja" else f.message_en)[:500], source=Path(f.source).name if f.source else "")
