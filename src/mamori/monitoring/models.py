@@ -23,6 +23,11 @@ from mamori.monitoring.choices import AlertKind, AlertStatus, ImportState, Level
 DEFAULT_RETENTION_DAYS = 1826  # 5 years: the guideline's expectation for access logs of medical information systems
 
 
+def short_path(source: str) -> str:
+    """A rule file below its rules folder (`windows/mamori_log_cleared.yml`), not the server's full path."""
+    text = source.replace("\\", "/")
+    return text.rsplit("/rules/", 1)[-1] if "/rules/" in text else text.rsplit("/", 2)[-1]
+
 class LogSource(MamoriModel):
     """Where events come from: a server's exported EVTX, a syslog sender, a FortiGate, a JSON/CSV export."""
 
@@ -146,8 +151,7 @@ class Alert(MamoriModel):
     @property
     def rule_file(self) -> str:
         """The rule file below its rules folder (`windows/mamori_log_cleared.yml`), not the server's full path."""
-        text = self.rule_source.replace("\\", "/")
-        return text.rsplit("/rules/", 1)[-1] if "/rules/" in text else text.rsplit("/", 2)[-1]
+        return short_path(self.rule_source)
 
     @property
     def display_title(self) -> str:

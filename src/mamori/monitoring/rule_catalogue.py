@@ -10,15 +10,10 @@ from typing import Any
 
 from django.conf import settings
 
+from mamori.monitoring.models import short_path
 from mamori.monitoring.ruleset import BUILTIN_RULES, current_rules, rule_paths
 
 LEVEL_ORDER = ("critical", "high", "medium", "low", "informational")
-
-
-def short_path(source: str) -> str:
-    """A rule file below its rules folder (`windows/mamori_log_cleared.yml`), not the server's full path."""
-    text = source.replace("\\", "/")
-    return text.rsplit("/rules/", 1)[-1] if "/rules/" in text else text.rsplit("/", 2)[-1]
 
 
 @dataclass
