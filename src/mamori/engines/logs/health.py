@@ -365,27 +365,6 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-#: What the tracker reads of one event (see :func:`_head`): source, host, channel, EventID, EventRecordID, time,
-#: receive time, reader kind, whether a CommandLine is there, whether the time came from a file header, and for a
-#: log-clear event the fields naming who cleared which log.
-_Head = tuple[str, str, str, Any, Any, Any, Any, Any, bool, bool, "dict[str, Any] | None"]
-_CLEAR_FIELDS = ("EventID", "UserData_Channel", "EventData_Channel", "Channel_", "SubjectUserName", "_user",
-                 "SubjectDomainName")
-
-
-def _head(event: Mapping[str, Any], *, source: str | None = None) -> _Head:
-    """The few fields of an event the health checks read."""
-    command = event.get("CommandLine")
-    channel = _text(event.get("Channel"))
-    event_id = event.get("EventID")
-    clear = ({k: event[k] for k in _CLEAR_FIELDS if event.get(k) is not None}
-             if (channel, event_id) in CLEAR_EVENTS else None)
-    return (_text(event.get("_source")) if source is None else source,
-            _text(event.get("Computer") or event.get("_host")), channel, event_id, event.get("EventRecordID"),
-            event.get("TimeCreated"), event.get("_received"), event.get("_kind"),
-            isinstance(command, str) and bool(command.strip()), bool(event.get("_time_from_header")), clear)
-
-
 class HealthTracker:
     """Collects what the health checks need from a stream of events; see the module docstring."""
 
@@ -403,7 +382,12 @@ class HealthTracker:
     def add(self, event: Mapping[str, Any], *, source: str | None = None) -> None:
         """Account for one event (any reader's flat event; fields that are missing are simply not checked).
         `source`: the stream's source instead of the event's `_source` (e.g. a file's full path)."""
-        self._add(*_head(event, source=source))
+        command = event.get("CommandLine")
+        self._add(_text(event.get("_source")) if source is None else source,
+                  _text(event.get("Computer") or event.get("_host")), _text(event.get("Channel")),
+                  event.get("EventID"), event.get("EventRecordID"), event.get("TimeCreated"), event.get("_received"),
+                  event.get("_kind"), isinstance(command, str) and bool(command.strip()),
+                  bool(event.get("_time_from_header")), event)
 
     def add_head(self, source: str, host: str, channel: str, event_id: int, record_id: int | None,
                  moment: dt.datetime | None, *, command_line: bool = False, kind: str = "evtx") -> None:

@@ -142,19 +142,19 @@ class FileMetrics:
     error: str = ""
     seconds: float = 0.0
 
-    @property
-    def channels(self) -> Counter[str]:
+    def _by(self, part: int) -> Counter[str]:
         out: Counter[str] = Counter()
-        for (channel, _host), n in self.streams.items():
-            out[channel] += n
+        for key, n in self.streams.items():
+            out[key[part]] += n
         return out
 
     @property
+    def channels(self) -> Counter[str]:
+        return self._by(0)
+
+    @property
     def hosts(self) -> Counter[str]:
-        out: Counter[str] = Counter()
-        for (_channel, host), n in self.streams.items():
-            out[host] += n
-        return out
+        return self._by(1)
 
 
 @dataclass
