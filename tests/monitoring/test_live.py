@@ -40,18 +40,21 @@ async def _send(port: int, lines: list[bytes]) -> None:
     await writer.wait_closed()
 
 
-def _run(pipeline: LivePipeline, lines: list[bytes]) -> None:
-    async def scenario() -> None:
-        receiver = SyslogReceiver(pipeline.add)
-        await receiver.start(tcp_port=0)
-        assert receiver.tcp_port
-        await _send(receiver.tcp_port, lines)
-        deadline = asyncio.get_running_loop().time() + 60
-        while receiver.counters.received < len(lines) and asyncio.get_running_loop().time() < deadline:
-            await asyncio.sleep(0.01)
-        await receiver.stop()
+async def _serve(receiver: SyslogReceiver, lines: list[bytes]) -> ReceiverCounters:
+    """Open a TCP port, send `lines` to it, wait until all were received, stop."""
+    await receiver.start(tcp_port=0)
+    assert receiver.tcp_port
+    await _send(receiver.tcp_port, lines)
+    deadline = asyncio.get_running_loop().time() + 60
+    while receiver.counters.received < len(lines) and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.01)
+    await receiver.stop()
+    return receiver.counters
 
-    asyncio.run(scenario())
+
+def _run(pipeline: LivePipeline, lines: list[bytes]) -> None:
+    """As `mamori logs listen --workers 0` runs: parsed in the event loop, stored and matched by the pipeline."""
+    asyncio.run(_serve(SyslogReceiver(pipeline.add), lines))
     pipeline.flush(final=True)
 
 
@@ -59,16 +62,8 @@ def _run_in_processes(pipeline: LivePipeline, lines: list[bytes]) -> ReceiverCou
     """As `mamori logs listen --workers 1` runs: a parsing process parses, tags and matches; the writer stores."""
     async def scenario() -> ReceiverCounters:
         with pipeline.store.writer(pipeline.source.store_name) as writer:
-            receiver = SyslogReceiver(writer, parse_workers=1, analyser=pipeline.analyser(),
-                                      on_analysis=pipeline.take)
-            await receiver.start(tcp_port=0)
-            assert receiver.tcp_port
-            await _send(receiver.tcp_port, lines)
-            deadline = asyncio.get_running_loop().time() + 60
-            while receiver.counters.received < len(lines) and asyncio.get_running_loop().time() < deadline:
-                await asyncio.sleep(0.01)
-            await receiver.stop()
-        return receiver.counters
+            return await _serve(SyslogReceiver(writer, parse_workers=1, analyser=pipeline.analyser(),
+                                               on_analysis=pipeline.take), lines)
 
     counters = asyncio.run(scenario())
     pipeline.flush(final=True)
