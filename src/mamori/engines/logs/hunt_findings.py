@@ -50,30 +50,18 @@ def slim(detection: Detection, fields: frozenset[str]) -> Detection:
     return dataclasses.replace(detection, event=event, matched=())
 
 
-def _when(d: Detection) -> dt.datetime | None:
-    t = d.event.get("TimeCreated") or d.event.get("_received")
-    if not isinstance(t, dt.datetime):
-        return None
-    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
-
-
 def correlate(correlations: Any, detections: Iterable[Detection]) -> list[TimelineRow]:
-    """Run a `CorrelationSet` over detections from any number of files (sorted by time, then file and place, as
-    `Correlator.run` does) and return one row per alert, by first time. An alert not grouped by host gets the host
-    of the detection that made it fire (a spray grouped by source address still names the DC it hit)."""
+    """Run a `CorrelationSet` over detections from any number of files (`Correlator.run`: sorted by time, then
+    file and place) and return one row per alert, by first time. An alert not grouped by host gets the host of the
+    detection that made it fire (a spray grouped by source address still names the DC it hit)."""
     from mamori.engines.logs.sigma.correlation import Correlator
 
-    correlator = Correlator(correlations)
-    keyed = [(t, str(d.event.get("_source") or ""), d.event.get("_offset") or 0, d)
-             for d in detections if (t := _when(d)) is not None]
-    keyed.sort(key=lambda k: k[:3])
     hosts: dict[int, str] = {}
-    for *_, d in keyed:
-        for alert in correlator.feed(d):
-            hosts.setdefault(id(alert), str(d.event.get("Computer") or d.event.get("_host") or ""))
-    correlator.finish()
-    alerts = sorted(correlator.alerts, key=lambda a: (a.first, a.title))
-    return correlation_rows(alerts, hosts)
+
+    def fired(alert: Any, d: Detection) -> None:
+        hosts.setdefault(id(alert), str(d.event.get("Computer") or d.event.get("_host") or ""))
+
+    return correlation_rows(Correlator(correlations).run(detections, on_fire=fired), hosts)
 
 
 def correlation_rows(alerts: Iterable[Any], hosts: dict[int, str] | None = None) -> list[TimelineRow]:

@@ -35,7 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 from collections import OrderedDict, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -505,8 +505,10 @@ class Correlator:
         self._route(_Occ(when.timestamp(), when, detection.rule_id, ev, (ref,)), out)
         return out
 
-    def run(self, detections: Iterable[Detection]) -> list[CorrelationAlert]:
-        """Sort a batch by time (then source and offset), feed it all, finish; return every alert, by first time."""
+    def run(self, detections: Iterable[Detection], *,
+            on_fire: Callable[[CorrelationAlert, Detection], None] | None = None) -> list[CorrelationAlert]:
+        """Sort a batch by time (then source and offset), feed it all, finish; return every alert, by first time.
+        `on_fire(alert, detection)`: called for each alert a detection made fire (e.g. to note the host it hit)."""
         keyed = []
         for d in detections:
             if d.rule_id not in self._listeners:
@@ -519,7 +521,9 @@ class Correlator:
             keyed.append((t, str(d.event.get("_source") or ""), d.event.get("_offset") or 0, d))
         keyed.sort(key=lambda k: k[:3])
         for *_, d in keyed:
-            self.feed(d)
+            for alert in self.feed(d):
+                if on_fire is not None:
+                    on_fire(alert, d)
         self.finish()
         return sorted(self.alerts, key=lambda a: (a.first, a.title))
 
