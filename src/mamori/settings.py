@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "mamori.backups",
     "mamori.checklist",
     "mamori.monitoring",
+    "mamori.incidents",
     "mamori.web",
 ]
 

@@ -29,6 +29,7 @@ urlpatterns = [
     path("backups/", include("mamori.backups.urls")),
     path("checklist/", include("mamori.checklist.urls")),
     path("monitoring/", include("mamori.monitoring.urls")),
+    path("incidents/", include("mamori.incidents.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

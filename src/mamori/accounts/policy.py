@@ -35,6 +35,9 @@ BACKUP_RECORDS = ("backups.verificationrun", "backups.snapshotverdict", "backups
 CHECKLIST = ("checklist.checklistresponse", "checklist.itemanswer", "checklist.evidencefile")
 LOG_SETUP = ("monitoring.logsource",)
 LOG_RECORDS = ("monitoring.logimport", "monitoring.alert")
+INCIDENT_CASES = ("incidents.incident", "incidents.incidentalert")
+INCIDENT_TIMELINE = "incidents.timelineentry"
+APPEND = frozenset({Action.VIEW, Action.ADD})  # a timeline is only added to
 
 GRANTS: dict[str, dict[str, frozenset[Action]]] = {
     Role.SECURITY_MANAGER: {
@@ -54,12 +57,15 @@ GRANTS: dict[str, dict[str, frozenset[Action]]] = {
         **dict.fromkeys(LOG_SETUP, ALL),
         **dict.fromkeys(LOG_RECORDS, WRITE),
         "monitoring.ruleexclusion": ALL,  # silencing a rule is the security manager's decision
+        **dict.fromkeys(INCIDENT_CASES, WRITE),  # a case is never deleted: it is closed
+        INCIDENT_TIMELINE: APPEND,
     },
     Role.IT_STAFF: {**dict.fromkeys(LEDGER, WRITE), **dict.fromkeys(TENANCY, READ), **dict.fromkeys(CATALOGUE, READ),
                     **dict.fromkeys(VULN_RUNS, WRITE), "vulns.finding": WRITE, "vulns.weeklyreport": READ,
                     **dict.fromkeys(BACKUP_SETUP, WRITE), **dict.fromkeys(BACKUP_RECORDS, WRITE),
                     **dict.fromkeys(CHECKLIST, WRITE), **dict.fromkeys(LOG_SETUP + LOG_RECORDS, WRITE),
-                    "monitoring.ruleexclusion": READ},
+                    "monitoring.ruleexclusion": READ, **dict.fromkeys(INCIDENT_CASES, WRITE),
+                    INCIDENT_TIMELINE: APPEND},
     Role.VENDOR: {
         "ledger.asset": READ,
         "ledger.vendor": READ,
@@ -73,12 +79,15 @@ GRANTS: dict[str, dict[str, frozenset[Action]]] = {
         "checklist.itemanswer": frozenset({Action.VIEW, Action.CHANGE}),
         "checklist.evidencefile": frozenset({Action.VIEW, Action.ADD}),
     },
-    Role.EXECUTIVE: {"tenancy.facility": READ},
+    # the hospital director decides on reporting and on suspending care: the cases, not the alerts behind them
+    Role.EXECUTIVE: {"tenancy.facility": READ, "incidents.incident": READ, INCIDENT_TIMELINE: READ},
     Role.INSPECTOR: {**dict.fromkeys(LEDGER, READ), "tenancy.facility": READ, **dict.fromkeys(CATALOGUE, READ),
                      **dict.fromkeys(VULN_RUNS, READ), "vulns.finding": READ, "vulns.weeklyreport": READ,
                      **dict.fromkeys(BACKUP_SETUP + BACKUP_RECORDS, READ), **dict.fromkeys(CHECKLIST, READ),
-                     **dict.fromkeys(LOG_SETUP + LOG_RECORDS + ("monitoring.ruleexclusion",), READ)},
-    Role.PRIVACY_OFFICER: {**dict.fromkeys(TENANCY, READ)},
+                     **dict.fromkeys(LOG_SETUP + LOG_RECORDS + ("monitoring.ruleexclusion",), READ),
+                     **dict.fromkeys(INCIDENT_CASES, READ), INCIDENT_TIMELINE: READ},
+    # data leaks and EHR snooping are the privacy officer's cases too: read, and write to the timeline
+    Role.PRIVACY_OFFICER: {**dict.fromkeys(TENANCY, READ), "incidents.incident": READ, INCIDENT_TIMELINE: APPEND},
 }
 
 

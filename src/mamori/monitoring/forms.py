@@ -42,6 +42,12 @@ class AlertStatusForm(forms.ModelForm):  # type: ignore[type-arg]
         fields = ("status", "assignee", "note")
         widgets = {"note": forms.Textarea(attrs={"rows": 3})}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.status != AlertStatus.ESCALATED:  # an alert is escalated by taking it into an incident
+            status: Any = self.fields["status"]
+            status.choices = [c for c in AlertStatus.choices if c[0] != AlertStatus.ESCALATED]
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("status") == AlertStatus.FALSE_POSITIVE and not str(data.get("note") or "").strip():

@@ -21,7 +21,7 @@ SECTIONS: tuple[tuple[Any, str | None, str | None], ...] = (
     (_("Log monitoring"), "monitoring:alert_list", "monitoring.alert"),
     (_("EHR access audit"), None, None),
     (_("Backups"), "backups:job_list", "backups.backupjob"),
-    (_("Incidents & BCP"), None, None),
+    (_("Incidents"), "incidents:incident_list", "incidents.incident"),
     (_("Checklist"), "checklist:response_list", "checklist.checklistresponse"),
     (_("Training"), None, None),
     (_("Users"), "accounts:user_list", "accounts.user"),

@@ -17,6 +17,7 @@ from mamori.accounts.policy import allows
 from mamori.audit.models import AuditEntry
 from mamori.backups.status import backup_todos
 from mamori.checklist.todos import checklist_todos
+from mamori.incidents.todos import incident_todos
 from mamori.ledger import services as ledger_services
 from mamori.monitoring.todos import monitoring_todos
 from mamori.vulns.todos import latest_report, vuln_todos
@@ -77,7 +78,7 @@ class HomeView(LoginRequiredMixin, View):
         user = request.user
         todos = sort_todos(ledger_services.ledger_todos(user) + account_services.account_todos(user)
                            + vuln_todos(user) + backup_todos(user) + checklist_todos(user)
-                           + monitoring_todos(user))
+                           + monitoring_todos(user) + incident_todos(user))
         context = {"todos": todos, "summary": ledger_services.ledger_summary(user),
                    "vuln_report": latest_report(user)}
         return render(request, "web/home.html", context)
