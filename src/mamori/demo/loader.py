@@ -146,6 +146,9 @@ def load_demo(*, seed: int = 20261122, assets_target: int = 1000, hospital: Demo
     from mamori.demo.logs import load_demo_logs
 
     logs = load_demo_logs(facility, today=demo.facility_today, seed=seed)
+    from mamori.demo.incidents import load_demo_incident
+
+    logs["incidents"] = load_demo_incident(facility)
     counts = {"departments": len(departments), "staff": len(demo.staff), "segments": len(segments),
               "vendors": len(vendors), "assets": len(assets), "remote_paths": len(paths),
               "unregistered_hosts_found": run.unregistered_count, "vulnerability_findings": findings,

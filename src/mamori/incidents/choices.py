@@ -25,7 +25,7 @@ class Phase(models.TextChoices):
     CONTAINMENT = "containment", _("Containment")
     ERADICATION = "eradication", _("Eradication")
     RECOVERY = "recovery", _("Recovery")
-    POST_INCIDENT = "post_incident", _("Lessons learned")
+    POST_INCIDENT = "post_incident", _("Post-incident review")
     CLOSED = "closed", _("Closed")
 
 
