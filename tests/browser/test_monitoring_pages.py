@@ -1,6 +1,6 @@
 """In a real browser: the demo hospital's log monitoring — the critical alerts on the home page, the alert list,
-the VPN compromise explained with its rule author, the EHR server's timeline, log health on the sources page, a
-status change, and no exclusion button for IT staff."""
+the VPN compromise (already in the demo's incident case) explained with its rule author, the EHR server's timeline,
+log health on the sources page, a status change, and no exclusion button for IT staff."""
 
 from __future__ import annotations
 
@@ -38,14 +38,17 @@ def test_it_staff_follows_the_vpn_compromise_to_the_ehr_server(live_server: Any,
     table = page.locator("[data-testid=alert-table]")
     first_rows = table.locator("tbody tr").all_inner_texts()[:4]
     assert all("緊急" in row for row in first_rows), first_rows  # critical first
-    assert table.locator(f"[data-testid=alert-{vpn.pk}]").count() == 1
+    assert table.locator(f"[data-testid=alert-{vpn.pk}]").count() == 0  # in the demo's incident case, not open
     assert "Mamori project" in table.locator(f"[data-testid=alert-{chain.pk}]").inner_text()
     counts = page.locator("[data-testid=level-counts]").inner_text()
     assert "緊急" in counts
     page.screenshot(path=str(SCREENSHOTS / "monitoring_alerts.png"), full_page=True)
 
+    page.select_option("form.filters select[name=status]", "escalated")
+    page.click("form.filters button[type=submit]")
     table.locator(f"[data-testid=alert-{vpn.pk}] a").first.click()
     page.wait_for_url(f"{base}{vpn.get_absolute_url()}")
+    assert "IR-2026-001" in page.locator("[data-testid=alert-incident]").inner_text()
     explanation = page.locator("[data-testid=explanation]").inner_text()
     assert "203.0.113.77" in explanation and "remip" in explanation
     assert page.locator("[data-testid=rule-author]").inner_text().strip() == "Mamori project"
@@ -53,16 +56,16 @@ def test_it_staff_follows_the_vpn_compromise_to_the_ehr_server(live_server: Any,
     assert page.locator("[data-testid=samples] tbody tr").count() >= 2
     page.screenshot(path=str(SCREENSHOTS / "monitoring_alert_vpn.png"), full_page=True)
 
-    page.select_option("select[name=status]", "investigating")
-    page.fill("input[name=assignee]", "情報システム係")
-    page.click("[data-testid=status-form] button[type=submit]")
-    page.wait_for_url(f"{base}{vpn.get_absolute_url()}")
-    assert page.locator("[data-testid=alert-status]").inner_text().strip() == "調査中"
-    vpn.refresh_from_db()
-    assert vpn.status == "investigating" and vpn.handled_by == "joho"
     assert page.locator("[data-testid=exclude]").count() == 0  # IT staff may not silence a rule
 
     page.goto(f"{base}{chain.get_absolute_url()}")
+    page.select_option("[data-testid=status-form] select[name=status]", "investigating")
+    page.fill("input[name=assignee]", "情報システム係")
+    page.click("[data-testid=status-form] button[type=submit]")
+    page.wait_for_url(f"{base}{chain.get_absolute_url()}")
+    assert page.locator("[data-testid=alert-status]").inner_text().strip() == "調査中"
+    chain.refresh_from_db()
+    assert chain.status == "investigating" and chain.handled_by == "joho"
     assert "EHR server" in page.locator("[data-testid=level-raised]").inner_text() or "電子カルテ" in page.locator(
         "[data-testid=level-raised]").inner_text()
     page.click("[data-testid=host-link]")

@@ -59,4 +59,8 @@ def load_demo_incident(facility: Any) -> int:
         TimelineEntry.objects.create(incident=incident, occurred_at=at(hours), kind=kind, text=text,
                                      recorded_by=LEAD)
     change_phase(incident, Phase.CONTAINMENT, _Lead(), note="保守用VPNを停止。電子カルテAPサーバの調査に入る。")
+    # the demo's story happened on its own day, not at the moment the demo was loaded
+    phases = incident.entries.filter(kind=EntryKind.PHASE)
+    phases.filter(phase=Phase.DETECTION).update(occurred_at=at(6.3))
+    phases.filter(phase=Phase.CONTAINMENT).update(occurred_at=at(6.7))
     return 1
