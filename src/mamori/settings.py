@@ -239,6 +239,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # choice sets that share a field name or their values with another app's get their own names
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentCategoryEnum": "mamori.incidents.choices.Category",
+        "IncidentSeverityEnum": "mamori.incidents.models.Severity",
+    },
 }
 
 # Logs never carry secrets or patient data: request bodies are not logged, and the audit

@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView
 from mamori.accounts import api as accounts_api
 from mamori.audit import api as audit_api
 from mamori.backups import api as backups_api
+from mamori.incidents import api as incidents_api
 from mamori.ledger import api as ledger_api
 from mamori.vulns import api as vulns_api
 
@@ -19,6 +20,7 @@ api_patterns: list[Any] = [
     path("", include(audit_api.router.urls)),
     path("", include(vulns_api.router.urls)),
     path("", include(backups_api.router.urls)),
+    path("", include(incidents_api.router.urls)),
 ]
 
 urlpatterns = [

@@ -166,7 +166,7 @@ def test_closing_needs_lessons_learned_and_reopening_clears_the_closing_time() -
     change_phase(incident, "closed", user, lessons_learned="VPN装置のファームウェア更新を月次の確認項目にする。")
     incident.refresh_from_db()
     assert incident.phase == "closed" and incident.closed_at is not None and not incident.is_open
-    with pytest.raises(IncidentError, match="reopen"):
+    with pytest.raises(IncidentError, match=incident.number):  # "closed: reopen it first"
         add_alerts(incident, [alert(fac)], user)
     change_phase(incident, "recovery", user, note="再感染の疑い")
     incident.refresh_from_db()
