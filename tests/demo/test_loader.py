@@ -31,12 +31,13 @@ def test_demo_loads_completely_with_one_audit_entry() -> None:
     # three verifications, the checklist (its 13 answers given, two evidence files, two vendor forms sent) and
     # one entry for the load, and the five log sources, four file imports and the alerts they raised: not a
     # thousand per-row entries (events are in the Parquet store, not the audit trail); and the demo incident: the
-    # case, its alert link and six timeline entries created, the alert marked escalated, the case's phase moved
+    # case, its alert link and six timeline entries created, its two assets set, the alert marked escalated, the
+    # case's phase moved
     assert sorted(AuditEntry.objects.values_list("action", flat=True)) == sorted([
         "create", "create", "demo_loaded", "discovery_import", *["feed_import"] * 6, "vulns_match",
         "vulns_weekly_report", *["create"] * 12, *["backup_verified"] * 3,
         *["create"] * 3, *["update"] * 2, *["update"] * 13, *["create"] * 2,
-            *["create"] * (5 + 4 + Alert.objects.count()), *["create"] * 8, *["update"] * 2])
+            *["create"] * (5 + 4 + Alert.objects.count()), *["create"] * 8, "incident_assets", *["update"] * 2])
     assert verify().ok
 
 

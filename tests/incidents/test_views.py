@@ -88,6 +88,24 @@ def test_a_case_from_a_report_with_no_alert(client: Client, s: Site) -> None:
     assert list(incident.assets.all()) == [s.ehr] and incident.number == "IR-2026-001"
 
 
+def test_editing_the_affected_assets_is_audited(client: Client, s: Site) -> None:
+    from mamori.audit.models import AuditEntry
+
+    _as(client, "it_staff", s)
+    incident = _case(s, [_shadow(s)])
+    assert list(incident.assets.all()) == []  # _case names none
+    response = client.post(reverse("incidents:incident_edit", args=[incident.pk]), {
+        "title": incident.title, "category": "ransomware", "severity": "critical", "care_impact": "suspended",
+        "detected_at": "2026-12-01T02:14", "lead": "田中", "summary": "", "asset_refs": f"{s.ehr.key}\ndc01"})
+    assert response.status_code == 302
+    incident.refresh_from_db()
+    assert {a.pk for a in incident.assets.all()} == {s.ehr.pk, s.dc.pk}
+    assert (incident.severity, incident.care_impact, incident.facility_id) == ("critical", "suspended", s.facility.pk)
+    entry = AuditEntry.objects.filter(action="incident_assets").latest("seq")
+    assert entry.changes["assets"] == [[], sorted([s.ehr.key, s.dc.key])]
+    assert any("care_impact" in str(e.changes) for e in AuditEntry.objects.filter(action="update"))
+
+
 def test_the_timeline_and_phase_forms(client: Client, s: Site) -> None:
     _as(client, "security_manager", s)
     incident = _case(s, [_shadow(s)])

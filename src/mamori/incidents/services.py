@@ -21,7 +21,7 @@ from mamori.monitoring.choices import AlertKind, AlertStatus
 from mamori.monitoring.models import Alert
 
 __all__ = ["IncidentError", "add_alerts", "add_entry", "affected_assets", "change_phase", "open_incident",
-           "related_alerts", "severity_for", "suggest_category"]
+           "related_alerts", "set_assets", "severity_for", "suggest_category"]
 
 MIN_LESSONS = 10  # characters: "none" is not a lesson
 
@@ -101,6 +101,19 @@ def _alert_text(alert: Alert) -> str:
     return f"{alert.display_title} — {alert.host or '-'} ({alert.count})"
 
 
+def set_assets(incident: Incident, assets: Iterable[Any]) -> None:
+    """Set the affected assets; a change is an audit entry with the asset numbers before and after (the audit of
+    model saves does not see many-to-many fields)."""
+    from mamori.audit.recording import record
+
+    assets = list(assets)
+    before = sorted(incident.assets.values_list("key", flat=True))
+    after = sorted({a.key for a in assets})
+    if before != after:
+        incident.assets.set(assets)
+        record("incident_assets", instance=incident, changes={"assets": [before, after]})
+
+
 def _check_alerts(facility: Any, alerts: Sequence[Alert]) -> None:
     for alert in alerts:
         if alert.facility_id != facility.pk:
@@ -139,7 +152,7 @@ def open_incident(*, facility: Any, user: Any, title: str, category: str, severi
                     facility=facility, number=_next_number(facility, timezone.localtime(detected_at).year),
                     title=title, category=category, severity=severity, care_impact=care_impact,
                     detected_at=detected_at, lead=lead, summary=summary, created_by=_username(user))
-                incident.assets.set(list(assets))
+                set_assets(incident, assets)
                 TimelineEntry.objects.create(incident=incident, occurred_at=now, kind=EntryKind.PHASE,
                                              phase=Phase.DETECTION, text=_("Case opened."),
                                              recorded_by=_username(user))
@@ -160,7 +173,7 @@ def add_alerts(incident: Incident, alerts: Sequence[Alert], user: Any) -> int:
     with transaction.atomic():
         _check_alerts(incident.facility, alerts)
         _link(incident, alerts, user, timezone.now())
-        incident.assets.add(*affected_assets(incident.facility, alerts))
+        set_assets(incident, [*incident.assets.all(), *affected_assets(incident.facility, alerts)])
     return len(alerts)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,6 +26,7 @@ from mamori.incidents.services import (
     change_phase,
     open_incident,
     related_alerts,
+    set_assets,
     severity_for,
     suggest_category,
 )
@@ -127,8 +129,9 @@ class IncidentEditView(PolicyRequiredMixin, View):
         form = IncidentForm(request.POST, instance=incident, acting_user=request.user)
         if not form.is_valid():
             return self._render(request, form, incident, status=400)
-        incident = form.save()
-        incident.assets.set(form.cleaned_data["asset_refs"])
+        with transaction.atomic():
+            incident = form.save()
+            set_assets(incident, form.cleaned_data["asset_refs"])
         messages.success(request, _("Incident updated."))
         return redirect(incident.get_absolute_url())
 
