@@ -11,28 +11,27 @@ from django.urls import reverse
 
 from mamori.incidents.models import Incident
 from mamori.incidents.services import open_incident
-from mamori.monitoring.ingest import import_file
 from mamori.monitoring.models import Alert
 from tests import factories
 from tests.incidents.helpers import SPRAY, alert
-from tests.monitoring.helpers import Site, shadow_copy_deletion, site, write
+from tests.monitoring.helpers import (
+    Site,
+    login_as,
+    shadow_copy_alert,
+    site,
+    site_with_shadow_copy_alert,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def s(tmp_path: Path) -> Site:
-    found = site()
-    import_file(found.source, write(tmp_path / "a.jsonl", shadow_copy_deletion()), file_name="ehr.jsonl")
-    return found
+    return site_with_shadow_copy_alert(tmp_path)
 
 
-def _as(client: Client, role: str, s: Site) -> Client:
-    return factories.login(client, factories.user(role, s.facility, mfa=role in ("security_manager", "admin")))
-
-
-def _shadow(s: Site) -> Alert:
-    return Alert.objects.get(facility=s.facility, rule_title__icontains="shadow")
+_as = login_as
+_shadow = shadow_copy_alert
 
 
 def _case(s: Site, alerts: list[Alert] | None = None) -> Incident:

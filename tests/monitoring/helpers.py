@@ -7,9 +7,11 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.test import Client
+
 from mamori.demo.logs import WinlogbeatLog, logon, process
 from mamori.ledger.models import Asset, NetworkSegment
-from mamori.monitoring.models import LogSource
+from mamori.monitoring.models import Alert, LogSource
 from mamori.tenancy.models import Facility
 from tests import factories
 
@@ -51,3 +53,21 @@ def shadow_copy_deletion(host: str = "EHR-AP1.hosp.local", at: dt.datetime = T0)
     process(log, at + dt.timedelta(minutes=30), r"C:\Windows\System32\vssadmin.exe",
             "vssadmin.exe delete shadows /all /quiet", "ehr-admin")
     return log
+
+
+def site_with_shadow_copy_alert(folder: Path) -> Site:
+    """A site whose EHR server's Security log (a `vssadmin delete shadows` as 4688) went through the real import."""
+    from mamori.monitoring.ingest import import_file
+
+    found = site()
+    import_file(found.source, write(folder / "a.jsonl", shadow_copy_deletion()), file_name="ehr.jsonl")
+    return found
+
+
+def shadow_copy_alert(s: Site) -> Alert:
+    return Alert.objects.get(facility=s.facility, rule_title__icontains="shadow")
+
+
+def login_as(client: Client, role: str, s: Site) -> Client:
+    """Sign in a new user of the site's facility (with a verified second factor where the role needs one)."""
+    return factories.login(client, factories.user(role, s.facility, mfa=role in ("security_manager", "admin")))

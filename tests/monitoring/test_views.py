@@ -10,27 +10,26 @@ from django.test import Client
 from django.urls import reverse
 
 from mamori.audit.models import AuditEntry
-from mamori.monitoring.ingest import import_file
-from mamori.monitoring.models import Alert
 from tests import factories
-from tests.monitoring.helpers import Site, shadow_copy_deletion, site, write
+from tests.monitoring.helpers import (
+    Site,
+    login_as,
+    shadow_copy_alert,
+    shadow_copy_deletion,
+    site,
+    site_with_shadow_copy_alert,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def s(tmp_path: Path) -> Site:
-    found = site()
-    import_file(found.source, write(tmp_path / "a.jsonl", shadow_copy_deletion()), file_name="ehr.jsonl")
-    return found
+    return site_with_shadow_copy_alert(tmp_path)
 
 
-def _as(client: Client, role: str, s: Site) -> Client:
-    return factories.login(client, factories.user(role, s.facility, mfa=role in ("security_manager", "admin")))
-
-
-def _alert(s: Site) -> Alert:
-    return Alert.objects.get(facility=s.facility, rule_title__icontains="shadow")
+_as = login_as
+_alert = shadow_copy_alert
 
 
 @pytest.mark.parametrize("role", ["privacy_officer", "executive"])
