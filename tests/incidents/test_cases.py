@@ -20,6 +20,7 @@ from mamori.incidents.services import (
     severity_for,
     suggest_category,
 )
+from mamori.monitoring.models import Alert
 from tests import factories
 from tests.incidents.helpers import SPRAY, T0, VPN_BRUTEFORCE, alert
 
@@ -149,7 +150,16 @@ def test_the_timeline_takes_entries_but_not_from_the_future_and_not_empty() -> N
         add_entry(incident, kind="note", text="   ", occurred_at=T0, user=user)
     with pytest.raises(IncidentError):
         add_entry(incident, kind="note", text="x", occurred_at=timezone.now() + dt.timedelta(hours=1), user=user)
+    with pytest.raises(IncidentError):  # phase changes and alerts are Mamori's entries, with what they refer to
+        add_entry(incident, kind="phase", text="閉じた", occurred_at=T0, user=user)
     assert incident.entries.filter(kind="action").count() == 1
+    entry.text = "書き換え"
+    with pytest.raises(ValueError, match="only added"):
+        entry.save()
+    with pytest.raises(ValueError, match="never deleted"):
+        entry.delete()
+    entry.refresh_from_db()
+    assert entry.text == "電子カルテAPサーバのLANケーブルを抜いた"
 
 
 def test_closing_needs_lessons_learned_and_reopening_clears_the_closing_time() -> None:
@@ -187,3 +197,18 @@ def test_every_change_to_a_case_is_in_the_audit_trail() -> None:
     updates = AuditEntry.objects.filter(object_type__iexact="incidents.incident", action="update")
     assert any("phase" in str(u.changes) for u in updates)
     assert TimelineEntry.objects.filter(incident=incident).count() == 3
+
+
+def test_two_people_taking_the_same_alert_at_once_get_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mamori.incidents import services
+
+    fac = factories.facility()
+    user = factories.user("it_staff", fac)
+    shadow = alert(fac)
+    first = _open(fac, user, [shadow])
+    second = _open(fac, user, severity="high", category="other")
+    monkeypatch.setattr(services, "_check_alerts", lambda *_: None)  # both passed the check before either wrote
+    with pytest.raises(IncidentError):
+        add_alerts(second, [shadow], user)
+    assert Alert.objects.get(pk=shadow.pk).incident_link.incident == first and not second.alert_links.exists()
+    assert not second.entries.filter(kind="alert").exists()  # nothing half-written

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mamori.incidents.choices import OPEN_PHASES, CareImpact, Category, EntryKind, Phase
+from mamori.incidents.choices import OPEN_PHASES, USER_ENTRY_KINDS, CareImpact, Category, EntryKind, Phase
 from mamori.incidents.models import SEVERITY_ORDER, Incident, IncidentAlert, TimelineEntry
 from mamori.monitoring.choices import AlertKind, AlertStatus
 from mamori.monitoring.models import Alert
@@ -170,15 +170,20 @@ def add_alerts(incident: Incident, alerts: Sequence[Alert], user: Any) -> int:
     if not incident.is_open:
         raise IncidentError(_("Incident %(number)s is closed: reopen it first.") % {"number": incident.number})
     alerts = list(alerts)
-    with transaction.atomic():
-        _check_alerts(incident.facility, alerts)
-        _link(incident, alerts, user, timezone.now())
-        set_assets(incident, [*incident.assets.all(), *affected_assets(incident.facility, alerts)])
+    try:
+        with transaction.atomic():
+            _check_alerts(incident.facility, alerts)
+            _link(incident, alerts, user, timezone.now())
+            set_assets(incident, [*incident.assets.all(), *affected_assets(incident.facility, alerts)])
+    except IntegrityError:  # another user took one of the alerts into a case at the same moment
+        raise IncidentError(_("Another user changed these alerts or numbers at the same time; try again.")) from None
     return len(alerts)
 
 
 def add_entry(incident: Incident, *, kind: str, text: str, occurred_at: dt.datetime, user: Any) -> TimelineEntry:
     text = text.strip()
+    if kind not in USER_ENTRY_KINDS:  # alerts and phase changes are written by Mamori, with what they refer to
+        raise IncidentError(_("Unknown kind of entry."))
     if not text:
         raise IncidentError(_("Write what happened."))
     if occurred_at > timezone.now() + dt.timedelta(minutes=5):
