@@ -74,6 +74,13 @@ def test_it_staff_run_the_vpn_intrusion_case(live_server: Any, page: Any) -> Non
     page.console_errors.clear()  # type: ignore[attr-defined]
     page.goto(f"{base}{case.get_absolute_url()}")
     page.screenshot(path=str(SCREENSHOTS / "incident_detail.png"), full_page=True)
+    page.emulate_media(media="print")  # printed for the director or the report: the record, not the forms
+    assert not page.locator("[data-testid=entry-form]").is_visible()
+    assert not page.locator("[data-testid=related-alerts]").is_visible()
+    assert not page.locator("nav.sidenav").is_visible()
+    assert timeline.is_visible() and page.locator(".print-only").is_visible()
+    page.screenshot(path=str(SCREENSHOTS / "incident_print.png"), full_page=True)
+    page.emulate_media(media="screen")
 
     page.goto(f"{base}/monitoring/")
     page.locator(f"[data-testid=alert-{spray.pk}] input[type=checkbox]").check()
