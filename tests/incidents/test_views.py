@@ -217,3 +217,15 @@ def test_open_cases_are_home_page_to_dos(client: Client, s: Site) -> None:
     _as(client, "security_manager", s)
     home = client.get(reverse("web:home")).content.decode()
     assert str(incident) in home
+
+
+def test_the_case_page_in_japanese_and_in_english(client: Client, s: Site) -> None:
+    from django.conf import settings
+
+    incident = _case(s, [_shadow(s)])
+    _as(client, "it_staff", s)
+    japanese = client.get(incident.get_absolute_url()).content.decode()
+    assert "封じ込め" in japanese and "時系列" in japanese and "ランサムウェア" in japanese
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(incident.get_absolute_url()).content.decode()
+    assert "Containment" in english and "Timeline" in english and "封じ込め" not in english
