@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from mamori.incidents.choices import OPEN_PHASES, USER_ENTRY_KINDS, CareImpact, Category, EntryKind, Phase
 from mamori.incidents.models import SEVERITY_ORDER, Incident, IncidentAlert, TimelineEntry
-from mamori.monitoring.choices import AlertKind, AlertStatus
+from mamori.monitoring.choices import OPEN_STATUSES, AlertKind, AlertStatus
 from mamori.monitoring.models import Alert
 
 __all__ = ["IncidentError", "add_alerts", "add_entry", "affected_assets", "change_phase", "open_incident",
@@ -63,13 +63,15 @@ def suggest_category(alerts: Sequence[Alert]) -> str:
     return Category.OTHER
 
 
-def _host_query(hosts: Iterable[str]) -> Q:
+def _same_host(field: str, hosts: Iterable[str]) -> Q:
+    """`field` names one of the hosts: in full, by its short name, or as the short name's FQDN."""
     query = Q(pk__in=[])
     for host in {h.strip().lower() for h in hosts if h and h.strip()}:
         short = host.split(".", 1)[0]
-        query |= Q(hostname__iexact=host) | Q(hostname__iexact=short) | Q(hostname__istartswith=f"{short}.")
-        if re.fullmatch(r"[0-9.]+|[0-9a-f:]+", host):
-            query |= Q(ip_address=host)
+        query |= (Q(**{f"{field}__iexact": host}) | Q(**{f"{field}__iexact": short})
+                  | Q(**{f"{field}__istartswith": f"{short}."}))
+        if field == "hostname" and re.fullmatch(r"[0-9.]+|[0-9a-f:]+", host):
+            query |= Q(ip_address=host)  # an alert's host may be the address the ledger holds
     return query
 
 
@@ -78,7 +80,8 @@ def affected_assets(facility: Any, alerts: Sequence[Alert]) -> list[Any]:
     assets."""
     from mamori.ledger.models import Asset
 
-    found = {a.pk: a for a in Asset.objects.filter(_host_query(al.host for al in alerts), facility=facility)}
+    named = Asset.objects.filter(_same_host("hostname", (al.host for al in alerts)), facility=facility)
+    found = {a.pk: a for a in named}
     for alert in alerts:
         asset = alert.source.asset if alert.source_id is not None and alert.source is not None else None
         if asset is not None and asset.facility_id == facility.pk and not alert.host:
@@ -219,12 +222,8 @@ def related_alerts(incident: Incident, user: Any) -> list[Alert]:
     hosts |= {asset.hostname for asset in incident.assets.all() if asset.hostname}
     if not hosts or incident.phase not in OPEN_PHASES:
         return []
-    query = Q(pk__in=[])
-    for host in {h.lower() for h in hosts}:
-        short = host.split(".", 1)[0]
-        query |= Q(host__iexact=host) | Q(host__iexact=short) | Q(host__istartswith=f"{short}.")
     since = incident.detected_at - dt.timedelta(days=1)
-    return list(Alert.objects.restrict(user, "view").filter(query, facility=incident.facility,
-                                                           status__in=(AlertStatus.NEW, AlertStatus.INVESTIGATING),
+    return list(Alert.objects.restrict(user, "view").filter(_same_host("host", hosts), facility=incident.facility,
+                                                           status__in=OPEN_STATUSES,
                                                            last_seen__gte=since, incident_link__isnull=True)
                 .order_by("first_seen")[:50])
