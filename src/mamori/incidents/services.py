@@ -141,9 +141,11 @@ def _link(incident: Incident, alerts: Sequence[Alert], user: Any, now: dt.dateti
 
 def open_incident(*, facility: Any, user: Any, title: str, category: str, severity: str,
                   detected_at: dt.datetime | None = None, alerts: Sequence[Alert] = (), assets: Iterable[Any] = (),
-                  lead: str = "", summary: str = "", care_impact: str = CareImpact.UNKNOWN) -> Incident:
-    """A new case in the detection phase with its alerts (marked escalated) and assets; numbered IR-year-NNN."""
-    now = timezone.now()
+                  lead: str = "", summary: str = "", care_impact: str = CareImpact.UNKNOWN,
+                  now: dt.datetime | None = None) -> Incident:
+    """A new case in the detection phase with its alerts (marked escalated) and assets; numbered IR-year-NNN.
+    `now`: when it was opened (default: now)."""
+    now = now or timezone.now()
     alerts = list(alerts)
     if detected_at is None:
         detected_at = min((a.first_seen for a in alerts), default=now)
@@ -195,9 +197,10 @@ def add_entry(incident: Incident, *, kind: str, text: str, occurred_at: dt.datet
                                         recorded_by=_username(user))
 
 
-def change_phase(incident: Incident, phase: str, user: Any, *, note: str = "", lessons_learned: str = "") -> None:
+def change_phase(incident: Incident, phase: str, user: Any, *, note: str = "", lessons_learned: str = "",
+                 now: dt.datetime | None = None) -> None:
     """Move the case to another phase (forward or back); closing needs the lessons learned, reopening clears the
-    closing time. The move is a timeline entry."""
+    closing time. The move is a timeline entry at `now` (default: now)."""
     if phase not in Phase.values:
         raise IncidentError(_("Unknown phase."))
     if phase == incident.phase:
@@ -206,7 +209,7 @@ def change_phase(incident: Incident, phase: str, user: Any, *, note: str = "", l
     if phase == Phase.CLOSED and len(lessons.strip()) < MIN_LESSONS:
         raise IncidentError(_("Write the lessons learned before closing: what to change so it does not happen "
                               "again."))
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         incident.phase = phase
         incident.lessons_learned = lessons
