@@ -24,7 +24,7 @@ from mamori.accounts.api_permissions import PolicyPermission
 from mamori.accounts.policy import Action, allows
 from mamori.incidents.choices import USER_ENTRY_KINDS, CareImpact, Category, Phase
 from mamori.incidents.models import Incident, IncidentAlert, Severity, TimelineEntry
-from mamori.incidents.services import IncidentError, add_entry, change_phase, open_incident
+from mamori.incidents.services import IncidentError, add_entry, change_phase, may_escalate, open_incident
 from mamori.ledger.models import Asset
 from mamori.monitoring.models import Alert
 from mamori.tenancy.models import Facility
@@ -204,8 +204,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     @extend_schema(request=IncidentOpenSerializer, responses={201: IncidentSerializer, 400: dict})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Open a case in the detection phase; its alerts are marked escalated and join the timeline."""
-        if request.data.get("alerts") and not (allows(request.user, IncidentAlert, Action.ADD)
-                                               and allows(request.user, Alert, Action.CHANGE)):
+        if request.data.get("alerts") and not may_escalate(request.user):
             raise PermissionDenied  # escalating changes the alerts' status
         data = IncidentOpenSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)

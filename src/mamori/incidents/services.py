@@ -20,7 +20,8 @@ from mamori.incidents.models import SEVERITY_ORDER, Incident, IncidentAlert, Tim
 from mamori.monitoring.choices import OPEN_STATUSES, AlertKind, AlertStatus
 from mamori.monitoring.models import Alert
 
-__all__ = ["IncidentError", "add_alerts", "add_entry", "affected_assets", "change_phase", "open_incident",
+__all__ = ["IncidentError", "add_alerts", "add_entry", "affected_assets", "change_phase", "may_escalate",
+           "open_incident",
            "related_alerts", "set_assets", "severity_for", "suggest_category"]
 
 MIN_LESSONS = 10  # characters: "none" is not a lesson
@@ -28,6 +29,13 @@ MIN_LESSONS = 10  # characters: "none" is not a lesson
 
 class IncidentError(ValueError):
     """A change the case does not allow; the message is for the user."""
+
+
+def may_escalate(user: Any) -> bool:
+    """May this user take alerts into a case (which also changes the alerts' status)?"""
+    from mamori.accounts.policy import allows
+
+    return allows(user, IncidentAlert, "add") and allows(user, Alert, "change")
 
 
 def severity_for(levels: Iterable[str]) -> str:

@@ -24,6 +24,7 @@ from mamori.incidents.services import (
     add_entry,
     affected_assets,
     change_phase,
+    may_escalate,
     open_incident,
     related_alerts,
     set_assets,
@@ -96,7 +97,7 @@ class IncidentCreateView(PolicyRequiredMixin, View):
         if not form.is_valid():
             return self._render(request, form, alerts, status=400)
         data = form.cleaned_data
-        if alerts and not allows(request.user, IncidentAlert, "add"):
+        if alerts and not may_escalate(request.user):
             return HttpResponse(status=403)
         try:
             incident = open_incident(
@@ -153,8 +154,8 @@ class IncidentDetailView(PolicyRequiredMixin, View):
             "incident": incident, "entries": entries, "alerts": [link.alert for link in links],
             "assets": incident.assets.all(), "can_change": allows(user, Incident, "change"),
             "can_write": allows(user, TimelineEntry, "add"),
-            "can_link": allows(user, IncidentAlert, "add") and incident.is_open,
-            "related": related_alerts(incident, user) if can_alerts and allows(user, IncidentAlert, "add") else [],
+            "can_link": may_escalate(user) and incident.is_open,
+            "related": related_alerts(incident, user) if can_alerts and may_escalate(user) else [],
             "phases": [(p, Phase(p).label, PHASE_ORDER.index(p) <= PHASE_ORDER.index(incident.phase))
                        for p in PHASE_ORDER],
             "entry_form": entry_form or EntryForm(initial={"occurred_at": now}),
@@ -218,7 +219,7 @@ class AlertsAddView(IncidentDetailView):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
-        if not allows(request.user, Alert, "change"):  # escalating changes the alert's status
+        if not may_escalate(request.user):  # escalating changes the alert's status
             return HttpResponse(status=403)
         if pk is None:  # from an alert's page: the case chosen there
             chosen = request.POST.get("incident", "")

@@ -18,6 +18,9 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from mamori.accounts.policy import allows
+from mamori.incidents.choices import OPEN_PHASES as OPEN_CASE_PHASES
+from mamori.incidents.models import Incident, IncidentAlert
+from mamori.incidents.services import may_escalate
 from mamori.ledger.views import ScopedEditView
 from mamori.monitoring.choices import OPEN_STATUSES, AlertKind, AlertStatus, ImportState, Level
 from mamori.monitoring.forms import AlertStatusForm, LogSourceForm, RuleExclusionForm, UploadForm
@@ -67,8 +70,7 @@ class AlertListView(PolicyRequiredMixin, View):
             "status": status, "level": level, "kind": kind, "host": host, "statuses": AlertStatus.choices,
             "kinds": AlertKind.choices, "levels": Level.choices, "query_string": query.urlencode(),
             "sources": LogSource.objects.restrict(request.user, "view").count(),
-            "can_open_incident": allows(request.user, "incidents.incident", "add")
-            and allows(request.user, Alert, "change")})
+            "can_open_incident": allows(request.user, Incident, "add") and may_escalate(request.user)})
 
 
 class AlertDetailView(PolicyRequiredMixin, View):
@@ -78,18 +80,15 @@ class AlertDetailView(PolicyRequiredMixin, View):
         return get_object_or_404(Alert.objects.restrict(request.user, action).select_related("source"), pk=pk)
 
     def _render(self, request: HttpRequest, alert: Alert, form: AlertStatusForm, status: int = 200) -> HttpResponse:
-        from mamori.incidents.choices import OPEN_PHASES as OPEN_CASE_PHASES
-        from mamori.incidents.models import Incident, IncidentAlert
-
         can_exclude = allows(request.user, RuleExclusion, "add")
         link = IncidentAlert.objects.filter(alert=alert).select_related("incident").first()
-        can_escalate = link is None and allows(request.user, Alert, "change")
+        can_escalate = link is None and may_escalate(request.user)
         return render(request, "monitoring/alert_detail.html", {
             "incident": link.incident if link is not None and allows(request.user, Incident, "view") else None,
             "can_open_incident": can_escalate and allows(request.user, Incident, "add"),
             "open_incidents": (Incident.objects.restrict(request.user, "view")
                                .filter(facility=alert.facility_id, phase__in=OPEN_CASE_PHASES)
-                               if can_escalate and allows(request.user, IncidentAlert, "add") else []),
+                               if can_escalate else []),
             "alert": alert, "form": form, "can_change": allows(request.user, Alert, "change"),
             "can_exclude": can_exclude, "level_reason": reason_label(alert.level_reason),
             "exclusions": RuleExclusion.objects.restrict(request.user, "view").filter(rule_id=alert.rule_id),
