@@ -93,6 +93,7 @@ def test_it_staff_sees_the_encrypted_backup_verifies_it_and_records_a_drill(live
     # Verify again from the page: a second run, the same restore point.
     assert VerificationRun.objects.filter(job=jobs["BK-FILE"]).count() == 1
     page.click("[data-testid=verify]")
+    page.wait_for_load_state()
     assert restore_point in page.locator(".messages .msg-success").inner_text()
     runs = VerificationRun.objects.filter(job=jobs["BK-FILE"]).order_by("-started")
     assert runs.count() == 2

@@ -142,6 +142,7 @@ def test_it_staff_answers_the_2nd_check_attaches_evidence_and_exports(live_serve
     item.locator(f"input[name='{bad}-first_date']").fill("2025-08-01")
     with page.expect_response(lambda r: r.request.method == "POST") as posted:
         page.click(f"[data-testid=save-{bad}]")
+        page.wait_for_load_state()
     assert posted.value.status == 400
     item = page.locator(f"[data-testid=item-{bad}]")
     alert = item.locator(".has-error [role=alert]")

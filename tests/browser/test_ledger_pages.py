@@ -36,11 +36,13 @@ def test_import_preview_confirm_and_discovery_register(live_server: Any, page: A
     assert "2件を新規登録" in preview and "髙橋医師の外来端末" in preview
     page.screenshot(path=str(SCREENSHOTS / "import_preview.png"), full_page=True)
     page.click("[data-testid=import-confirm] button")
+    page.wait_for_load_state()
     assert "取り込みました" in page.locator(".messages").inner_text()
     assert Asset.objects.filter(key__in=["NEW-100", "NEW-101"]).count() == 2
 
     page.click("text=機器探索（nmap）")
     page.click("[data-testid=discovery-runs] tbody a")
+    page.wait_for_load_state()
     assert page.locator("[data-testid=unregistered] tbody tr").count() == 1
     page.screenshot(path=str(SCREENSHOTS / "discovery.png"), full_page=True)
     page.click("[data-testid=unregistered] button")

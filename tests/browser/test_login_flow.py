@@ -39,8 +39,10 @@ def test_admin_signs_in_enrols_totp_and_sees_this_weeks_todos(live_server: Any, 
     secret = page.locator("[data-testid=totp-secret]").inner_text().strip()
     page.fill("input[name=otp_token]", _code(secret))
     page.click("[data-testid=otp-setup-form] button")
+    page.wait_for_load_state()
     assert page.locator("[data-testid=backup-codes] li").count() == 10
     page.click("[data-testid=continue]")
+    page.wait_for_load_state()
 
     todos = page.locator("[data-testid=todos] > li")
     assert page.locator("h1").inner_text() == "今週のやること"
@@ -54,9 +56,11 @@ def test_admin_signs_in_enrols_totp_and_sees_this_weeks_todos(live_server: Any, 
     page.screenshot(path=str(SCREENSHOTS / "home.png"), full_page=True)
 
     page.click("text=台帳")
+    page.wait_for_load_state()
     assert page.locator("[data-testid=asset-table] tbody tr").count() == 50
     page.fill("input[name=q]", "FortiGate")
     page.click("[data-testid=filters] button")
+    page.wait_for_load_state()
     assert page.locator("[data-testid=asset-table] tbody tr").count() >= 1
     page.screenshot(path=str(SCREENSHOTS / "ledger.png"), full_page=True)
 

@@ -63,12 +63,14 @@ def test_it_staff_follows_the_vpn_compromise_to_the_ehr_server(live_server: Any,
     page.fill("input[name=assignee]", "情報システム係")
     page.click("[data-testid=status-form] button[type=submit]")
     page.wait_for_url(f"{base}{chain.get_absolute_url()}")
+    page.wait_for_load_state()  # the same URL as before the post: wait for the page the redirect brings
     assert page.locator("[data-testid=alert-status]").inner_text().strip() == "調査中"
     chain.refresh_from_db()
     assert chain.status == "investigating" and chain.handled_by == "joho"
     assert "EHR server" in page.locator("[data-testid=level-raised]").inner_text() or "電子カルテ" in page.locator(
         "[data-testid=level-raised]").inner_text()
     page.click("[data-testid=host-link]")
+    page.wait_for_load_state()
     events = page.locator("[data-testid=host-events]")
     text = events.inner_text()
     assert "vssadmin.exe delete shadows /all /quiet" in text and "AnyDesk" in text
@@ -90,7 +92,9 @@ def test_it_staff_follows_the_vpn_compromise_to_the_ehr_server(live_server: Any,
     assert "使用中のルール" in page.locator("[data-testid=rule-summary]").inner_text()
     page.fill("input[name=q]", "t1490")
     page.click("form.filters button[type=submit]")
+    page.wait_for_url(f"{base}/monitoring/rules/?q=t1490")  # count() does not wait for the filtered page
     rules = page.locator("[data-testid=rules] tbody tr")
+    rules.first.wait_for()
     texts = "".join(rules.all_inner_texts())
     assert rules.count() >= 2 and "Shadow Copy or Backup Catalogue Deletion (Mamori)" in texts
     page.screenshot(path=str(SCREENSHOTS / "monitoring_rules.png"), full_page=True)

@@ -37,6 +37,7 @@ def test_vulnerability_pages_in_the_browser(live_server: Any, page: Any, tmp_pat
     page.screenshot(path=str(SCREENSHOTS / "finding_list.png"), full_page=True)
 
     first.locator("a").first.click()
+    page.wait_for_load_state()
     reasons = page.locator("[data-testid=priority-reasons]").inner_text()
     assert "ランサムウェア" in reasons
     evidence = page.locator("[data-testid=evidence]").inner_text()
@@ -49,6 +50,7 @@ def test_vulnerability_pages_in_the_browser(live_server: Any, page: Any, tmp_pat
     page.select_option("select[name=status]", "accepted")
     page.fill("textarea[name=reason]", "検査系の閉域網内のみ。次回保守で更新")
     page.click("[data-testid=status-form] button")
+    page.wait_for_load_state()
     assert page.locator("[data-testid=form-errors]").count() == 1  # no approver and no expiry
     page.select_option("select[name=approver]", str(manager.pk))
     page.fill("input[name=accepted_until]", (dt.date.today() + dt.timedelta(days=90)).isoformat())
