@@ -164,7 +164,8 @@ class Analysis:
         self.health = HealthTracker()
         self.chunks = self.hits = 0
 
-    def take(self, analysis: object) -> None:
+    def take(self, key: str, analysis: object) -> None:
+        """One chunk's analysis for the writer `key` (one source here: "syslog")."""
         self.chunks += 1
         self.detector.take(analysis.detections)  # type: ignore[attr-defined]
         self.health.merge(analysis.health)  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ import pytest
 
 from mamori.engines.errors import InputError
 from mamori.engines.logs.receiver import SyslogReceiver, make_server_ssl_context, run_forever
+from mamori.engines.logs.routing import SenderRoutes
 from mamori.engines.logs.store import EventStore, EventWriter, event_from_row
 from tests.engines.logs import tls_ca
 
@@ -45,8 +46,11 @@ def messages(store: EventStore) -> list[str]:
     return sorted(event_from_row(row)["Message"] for row in store.query("SELECT fields FROM events"))
 
 
-async def send_tcp(port: int, data: bytes, *, pieces: int = 1) -> None:
-    _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+async def send_tcp(port: int, data: bytes, *, pieces: int = 1, sender: str | None = None) -> None:
+    """Send `data` in `pieces` writes and close; from the loopback address `sender` when given (Linux routes all
+    of 127.0.0.0/8 to lo, so the receiver sees that address as the peer)."""
+    local = (sender, 0) if sender is not None else None
+    _reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=local)
     step = max(1, len(data) // pieces)
     for start in range(0, len(data), step):
         writer.write(data[start:start + step])
@@ -159,7 +163,7 @@ def test_a_flood_of_100000_tcp_messages_is_stored_without_loss(tmp_path: Path, w
             await receiver.stop()
             assert receiver.counters.as_dict() | {"received": 0} == {
                 "received": 0, "stored": clients * each, "parse_errors": 0, "truncated": 0, "dropped": 0,
-                "connections": clients, "refused": 0, "refused_tls": 0, "idle_closed": 0}
+                "unrouted": 0, "connections": clients, "refused": 0, "refused_tls": 0, "idle_closed": 0}
 
     run(scenario)
     assert store.count() == clients * each
@@ -368,10 +372,15 @@ def test_the_parsing_processes_match_the_rules_and_hand_back_each_chunks_analysi
     store = EventStore(tmp_path / "events")
     failures = [FORTIGATE.replace(b"time=10:00:02", f"time=10:00:{n:02d}".encode()) for n in range(12)]
     taken: list[ChunkAnalysis] = []
+    keys: list[str] = []
+
+    def take(key: str, analysis: ChunkAnalysis) -> None:
+        keys.append(key)
+        taken.append(analysis)
 
     async def scenario() -> None:
         with store.writer("fgt") as writer:
-            receiver = SyslogReceiver(writer, parse_workers=1, on_analysis=taken.append,
+            receiver = SyslogReceiver(writer, parse_workers=1, on_analysis=take,
                                       analyser=analyser_factory([BUILTIN_RULES], tmp_path / "rules.pickle"))
             await receiver.start(tcp_port=0)
             assert receiver.tcp_port
@@ -382,6 +391,7 @@ def test_the_parsing_processes_match_the_rules_and_hand_back_each_chunks_analysi
 
     run(scenario)
     assert store.count("fgt") == 14 and sum(a.count for a in taken) == 14
+    assert set(keys) == {"fgt"}  # a single writer's key is its source
     health = HealthTracker()
     for analysis in taken:
         health.merge(analysis.health)
@@ -413,7 +423,8 @@ def test_an_analysis_that_fails_loses_no_event_and_is_counted(tmp_path: Path) ->
 
     async def scenario() -> None:
         with store.writer("syslog") as writer:
-            receiver = SyslogReceiver(writer, parse_workers=1, analyser=BrokenAnalyser, on_analysis=taken.append)
+            receiver = SyslogReceiver(writer, parse_workers=1, analyser=BrokenAnalyser,
+                                      on_analysis=lambda key, analysis: taken.append((key, analysis)))
             await receiver.start(tcp_port=0)
             assert receiver.tcp_port
             await send_tcp(receiver.tcp_port, b"".join(m + b"\n" for m in (WINDOWS, LINUX, FORTIGATE)))
@@ -425,3 +436,231 @@ def test_an_analysis_that_fails_loses_no_event_and_is_counted(tmp_path: Path) ->
     run(scenario)
     assert store.count() == 3 and all(event_from_row(r)["Tagged"] == "yes"
                                       for r in store.query("SELECT fields FROM events"))
+
+
+# -- routing by sender --------------------------------------------------------------------------------------------
+
+def lines(sender: str, count: int, *, padding: int = 0) -> bytes:
+    """`count` LF-framed messages naming their sender ("from 127.0.0.2 #7"), each padded by `padding` bytes."""
+    pad = " " + "x" * padding if padding else ""
+    return b"".join(f"<14>May  1 10:00:00 host-{sender} app: from {sender} #{n}{pad}\n".encode()
+                    for n in range(count))
+
+
+def sent(sender: str, count: int, *, padding: int = 0) -> list[str]:
+    pad = " " + "x" * padding if padding else ""
+    return sorted(f"from {sender} #{n}{pad}" for n in range(count))
+
+
+def events_of(store: EventStore, source: str) -> list[dict[str, Any]]:
+    rows = store.query("SELECT fields FROM events WHERE source = ?", [source], source=source)
+    return [event_from_row(row) for row in rows]
+
+
+def udp_from(sender: str) -> socket.socket:
+    client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    client.bind((sender, 0))
+    return client
+
+
+@pytest.mark.parametrize("workers", [0, 2], ids=["parsed-in-loop", "parsed-in-2-processes"])
+def test_tcp_senders_are_routed_each_to_its_own_source(tmp_path: Path, workers: int) -> None:
+    store = EventStore(tmp_path)
+    # 127.0.0.2 is in both networks: the /32 wins; 127.0.0.1 is in none: the default
+    routes = SenderRoutes({"fortigate": ["127.0.0.2"], "switches": ["127.0.0.2/31"]}, default="misc")
+    senders = {"127.0.0.2": "fortigate", "127.0.0.3": "switches", "127.0.0.1": "misc"}
+    each, padding = 3000, 250  # ~300-byte messages: several reads per stream, batches of 500 written meanwhile
+
+    async def scenario() -> None:
+        writers = {key: store.writer(key, max_events=500, max_seconds=3600) for key in ("fortigate", "switches",
+                                                                                         "misc")}
+        receiver = SyslogReceiver(writers, route=routes, parse_workers=workers)
+        await receiver.start(tcp_port=0)
+        port = receiver.tcp_port
+        assert port
+        await asyncio.gather(*(send_tcp(port, lines(sender, each, padding=padding), pieces=40, sender=sender)
+                               for sender in senders))
+        await wait_until(lambda: receiver.counters.received == 3 * each, "every message", 300)
+        await receiver.stop()
+        counters = receiver.counters
+        assert (counters.stored, counters.unrouted, counters.dropped, counters.connections) == (3 * each, 0, 0, 3)
+        assert receiver.stored_by == {"fortigate": each, "switches": each, "misc": each}
+        assert [writer.pending for writer in writers.values()] == [0, 0, 0]
+
+    run(scenario)
+    for sender, source in senders.items():
+        events = events_of(store, source)
+        assert sorted(event["Message"] for event in events) == sent(sender, each, padding=padding), source
+        assert {event["_source"] for event in events} == {sender}
+        assert store.count(source) == each
+    assert store.count() == 3 * each
+
+
+@pytest.mark.parametrize("workers", [0, 2], ids=["parsed-in-loop", "parsed-in-2-processes"])
+def test_udp_senders_are_routed_each_to_its_own_source_and_flushed_while_receiving(tmp_path: Path,
+                                                                                    workers: int) -> None:
+    store = EventStore(tmp_path)
+    routes = SenderRoutes({"fw": ["127.0.0.2"], "servers": ["127.0.0.3"]})
+    each = 50
+    # keys differ from the writers' sources: events are stored under the source, not the key
+    sources = {"127.0.0.2": "fortigate", "127.0.0.3": "linux"}
+
+    async def scenario() -> None:
+        writers = {"fw": store.writer("fortigate", max_seconds=0.1), "servers": store.writer("linux", max_seconds=0.1)}
+        receiver = SyslogReceiver(writers, route=routes, parse_workers=workers, flush_interval=0.05)
+        await receiver.start(udp_port=0)
+        port = receiver.udp_port
+        assert port
+        with udp_from("127.0.0.2") as fw, udp_from("127.0.0.3") as servers:
+            for n in range(each):  # interleaved: a chunk for the parsing processes holds both senders
+                fw.sendto(f"<189>May  1 10:00:00 fgt app: from 127.0.0.2 #{n}".encode(), ("127.0.0.1", port))
+                servers.sendto(f"<14>May  1 10:00:00 srv app: from 127.0.0.3 #{n}".encode(), ("127.0.0.1", port))
+                if n % 10 == 9:
+                    await asyncio.sleep(0.005)
+            await wait_until(lambda: receiver.counters.received == 2 * each, "every datagram")
+        # the flush loop writes every writer that is due, not only the first
+        await wait_until(lambda: receiver.stored_by == {"fw": each, "servers": each}, "both writers written")
+        assert store.count("fortigate") == store.count("linux") == each
+        await receiver.stop()
+        counters = receiver.counters
+        assert (counters.stored, counters.unrouted, counters.dropped) == (2 * each, 0, 0)
+
+    run(scenario)
+    for sender, source in sources.items():
+        events = events_of(store, source)
+        assert sorted(event["Message"] for event in events) == sent(sender, each)
+        assert {event["_source"] for event in events} == {sender}
+    assert store.count() == 2 * each
+
+
+@pytest.mark.parametrize("workers", [0, 1], ids=["parsed-in-loop", "parsed-in-a-process"])
+def test_a_sender_routed_nowhere_is_counted_unrouted_and_stored_nowhere(tmp_path: Path, workers: int) -> None:
+    store = EventStore(tmp_path)
+    known = {"127.0.0.2": "fw", "127.0.0.3": "retired"}  # "retired" has no writer
+
+    def route(peer: str) -> str | None:
+        if peer == "127.0.0.4":
+            raise RuntimeError("a broken route")
+        return known.get(peer)  # None for 127.0.0.1: no default
+
+    async def scenario() -> None:
+        with store.writer("fw") as writer:
+            receiver = SyslogReceiver({"fw": writer}, route=route, parse_workers=workers)
+            await receiver.start(udp_port=0, tcp_port=0)
+            assert receiver.udp_port and receiver.tcp_port
+            await send_tcp(receiver.tcp_port, lines("127.0.0.1", 5))
+            await send_tcp(receiver.tcp_port, lines("127.0.0.3", 4), sender="127.0.0.3")
+            await send_tcp(receiver.tcp_port, lines("127.0.0.2", 3), sender="127.0.0.2")
+            with udp_from("127.0.0.1") as stranger, udp_from("127.0.0.2") as fw, udp_from("127.0.0.4") as odd:
+                stranger.sendto(b"<14>May  1 10:00:00 h app: stranger 1", ("127.0.0.1", receiver.udp_port))
+                fw.sendto(b"<14>May  1 10:00:00 h app: from 127.0.0.2 #3", ("127.0.0.1", receiver.udp_port))
+                stranger.sendto(b"<14>May  1 10:00:00 h app: stranger 2", ("127.0.0.1", receiver.udp_port))
+                odd.sendto(b"<14>May  1 10:00:00 h app: odd", ("127.0.0.1", receiver.udp_port))
+                await wait_until(lambda: receiver.counters.received == 16, "every message")
+            await receiver.stop()
+            counters = receiver.counters
+            assert (counters.unrouted, counters.stored, counters.dropped) == (5 + 4 + 2 + 1, 4, 0)
+            assert receiver.stored_by == {"fw": 4}
+
+    run(scenario)
+    assert store.count() == store.count("fw") == 4
+    assert sorted(event["Message"] for event in events_of(store, "fw")) == sent("127.0.0.2", 4)
+
+
+class SenderAnalyser:
+    """Tells which senders each chunk's events came from (built in each parsing process from this class)."""
+
+    def prepare(self, event: dict[str, Any]) -> None:
+        event["Prepared"] = True
+
+    def analyse(self, events: list[dict[str, Any]]) -> tuple[list[str], int]:
+        return sorted({event["_source"] for event in events}), len(events)
+
+
+def test_each_chunks_analysis_is_handed_over_with_the_key_of_its_writer(tmp_path: Path) -> None:
+    store = EventStore(tmp_path)
+    routes = SenderRoutes({"fw": ["127.0.0.2"], "servers": ["127.0.0.3", "127.0.0.1"]})
+    expected = {"fw": {"127.0.0.2"}, "servers": {"127.0.0.3", "127.0.0.1"}}
+    taken: list[tuple[str, list[str], int]] = []
+
+    async def scenario() -> None:
+        # nothing is due before stop(): stop writes every writer
+        writers = {"fw": store.writer("fortigate", max_seconds=3600),
+                   "servers": store.writer("linux", max_seconds=3600)}
+        receiver = SyslogReceiver(writers, route=routes, parse_workers=2, analyser=SenderAnalyser,
+                                  on_analysis=lambda key, analysis: taken.append((key, *analysis)))
+        await receiver.start(udp_port=0, tcp_port=0)
+        assert receiver.udp_port and receiver.tcp_port
+        await asyncio.gather(send_tcp(receiver.tcp_port, lines("127.0.0.2", 20), sender="127.0.0.2"),
+                             send_tcp(receiver.tcp_port, lines("127.0.0.3", 30), sender="127.0.0.3"),
+                             send_tcp(receiver.tcp_port, lines("127.0.0.1", 5)))
+        with udp_from("127.0.0.2") as fw, udp_from("127.0.0.3") as servers:
+            for n in range(10):  # interleaved into one UDP chunk of two groups
+                fw.sendto(b"<14>May  1 10:00:00 h app: udp fw %d" % n, ("127.0.0.1", receiver.udp_port))
+                servers.sendto(b"<14>May  1 10:00:00 h app: udp srv %d" % n, ("127.0.0.1", receiver.udp_port))
+            await wait_until(lambda: receiver.counters.received == 75, "every message")
+        await receiver.stop()
+        assert receiver.analysis_errors == 0 and receiver.counters.dropped == 0
+        assert receiver.stored_by == {"fw": 30, "servers": 45}
+
+    run(scenario)
+    assert taken and all(set(senders) <= expected[key] for key, senders, _count in taken)
+    assert {key: {s for k, senders, _ in taken if k == key for s in senders} for key in expected} == expected
+    assert {key: sum(count for k, _, count in taken if k == key) for key in expected} == {"fw": 30, "servers": 45}
+    assert store.count("fortigate") == 30 and store.count("linux") == 45
+    assert all(event["Prepared"] for event in events_of(store, "linux"))
+
+
+def test_reading_pauses_while_any_writer_is_behind(tmp_path: Path) -> None:
+    store = EventStore(tmp_path)
+    release, writing = threading.Event(), threading.Event()
+    total = 30_000
+
+    class SlowWriter(EventWriter):
+        def write(self, batch: Any) -> int:
+            writing.set()
+            release.wait(60)
+            return super().write(batch)
+
+    async def scenario() -> None:
+        # the first writer is stuck writing; the second one fills up behind it (one write at a time)
+        writers = {"fw": SlowWriter(store, "fw", max_events=100, max_seconds=3600),
+                   "servers": store.writer("servers", max_events=100, max_seconds=3600)}
+        receiver = SyslogReceiver(writers, route={"127.0.0.2": "fw", "127.0.0.3": "servers"}.get)
+        await receiver.start(tcp_port=0)
+        assert receiver.tcp_port
+        await send_tcp(receiver.tcp_port, lines("127.0.0.2", 150), sender="127.0.0.2")
+        await wait_until(writing.is_set, "the first write")
+        sender = asyncio.create_task(send_tcp(receiver.tcp_port, lines("127.0.0.3", total, padding=270),
+                                              pieces=300, sender="127.0.0.3"))
+        await asyncio.sleep(0.5)
+        assert receiver.counters.received < 150 + 6000  # the rest waits in the socket
+        release.set()
+        await sender
+        await wait_until(lambda: receiver.counters.received == 150 + total, "every message")
+        await receiver.stop()
+        assert receiver.stored_by == {"fw": 150, "servers": total} and receiver.counters.dropped == 0
+
+    run(scenario)
+    assert (store.count("fw"), store.count("servers")) == (150, total)
+
+
+def test_routing_needs_a_mapping_of_writers_and_a_route(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    store = EventStore(tmp_path)
+    writer = store.writer("fw")
+    with pytest.raises(ValueError, match="a mapping of writers needs route"):
+        SyslogReceiver({"fw": writer})
+    with pytest.raises(ValueError, match="a callable sink can route on the event's _source"):
+        SyslogReceiver(lambda event: None, route=lambda peer: "fw")
+    with pytest.raises(ValueError, match="route needs a mapping of writers"):
+        SyslogReceiver(writer, route=lambda peer: "fw")
+    with pytest.raises(ValueError, match="under two keys"):
+        SyslogReceiver({"a": writer, "b": writer}, route=lambda peer: "a")
+    with pytest.raises(TypeError, match="the writer of 'a' is a function, not an EventWriter"):
+        SyslogReceiver({"a": lambda event: None}, route=lambda peer: "a")  # type: ignore[dict-item]
+    with pytest.raises(ValueError, match="empty"):
+        SyslogReceiver({}, route=lambda peer: "a")
+    with caplog.at_level("WARNING"):
+        receiver = SyslogReceiver({"fw": writer}, route=SenderRoutes({"fw": ["10.0.0.1"], "gone": ["10.0.0.2"]}))
+    assert "routed to ['gone'] are not stored" in caplog.text
+    assert receiver.stored_by == {"fw": 0} and receiver.counters.unrouted == 0

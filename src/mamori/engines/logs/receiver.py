@@ -2,18 +2,24 @@
 
 Each UDP datagram is one message; a TCP or TLS stream is split by `syslog.FrameDecoder` (octet counting or LF);
 every message becomes an event with `syslog.parse_message` (it never raises: unreadable input is counted in
-`parse_errors` and still stored). Events go to a `sink` — a callable taking one event, or an `EventWriter` of an
-`EventStore`, whose batches are then written in a worker thread while the loop keeps reading. With an
-`EventWriter`, `parse_workers` processes can do the parsing (Arrow tables come back), so every core is used:
-about 26,000–29,000 mixed messages/s on a 2-core machine against 16,000–22,000 parsing in the loop
-(`benchmarks/bench_syslog.py`).
+`parse_errors` and still stored). Events go to a `sink` — a callable taking one event, an `EventWriter` of an
+`EventStore`, or a mapping of such writers (one per log source) — whose batches are then written in a worker
+thread while the loop keeps reading. With writers, `parse_workers` processes can do the parsing (Arrow tables come
+back), so every core is used: about 26,000–29,000 mixed messages/s on a 2-core machine against 16,000–22,000
+parsing in the loop (`benchmarks/bench_syslog.py`).
 
-Bounds: a connection's bytes are read only as fast as events are handled — while a full batch waits for the
-writer, reading stops and TCP flow control slows the sender (UDP datagrams arriving then are dropped and
-counted); at most `max_connections` streams are open (others are closed at once, `refused`); a stream silent for
-`idle_timeout` seconds is closed; a frame is at most `syslog.MAX_FRAME` bytes. With TLS and `require_client_cert`
-a client without a certificate signed by the client CA fails the handshake (`refused_tls`) and nothing it sends
-is read.
+Routing: a hospital points all its devices at one port, so with a mapping of writers each message goes to the
+writer `route(peer)` names (the sender's address; `routing.SenderRoutes` matches it to the sources' networks).
+A TCP/TLS stream is routed once per read (a stream has one peer), a datagram on its own; a message routed to
+None or to a key not in the mapping is not stored and is counted in `unrouted`. A single `EventWriter` takes
+every message; a callable sink gets them all and can route on the event's `_source` (the peer) itself.
+
+Bounds: a connection's bytes are read only as fast as events are handled — while a full batch of any writer
+waits to be written, reading stops and TCP flow control slows the sender (UDP datagrams arriving while their
+writer is far behind are dropped and counted); at most `max_connections` streams are open (others are closed at
+once, `refused`); a stream silent for `idle_timeout` seconds is closed; a frame is at most `syslog.MAX_FRAME`
+bytes. With TLS and `require_client_cert` a client without a certificate signed by the client CA fails the
+handshake (`refused_tls`) and nothing it sends is read.
 """
 
 from __future__ import annotations
@@ -36,11 +42,12 @@ from typing import Any
 
 from mamori.engines.errors import InputError, InputLocation
 from mamori.engines.logs.common import JST
+from mamori.engines.logs.routing import SenderRoutes
 from mamori.engines.logs.store import EventStore, EventWriter, PendingBatch
 from mamori.engines.logs.syslog import MAX_FRAME, FrameDecoder, parse_message
 
 __all__ = ["AnalysisFailed", "ReceiverCounters", "Sink", "SyslogReceiver", "make_server_ssl_context",
-           "run_forever"]
+           "parse_chunk", "parse_chunks", "run_forever"]
 
 Sink = Callable[[dict[str, Any]], None]
 _log = logging.getLogger(__name__)
@@ -53,11 +60,12 @@ _UDP_WAIT = 0.05  # seconds a datagram may wait for its chunk to fill
 class ReceiverCounters:
     """What the receiver has seen since it started.
 
-    `received`: messages (datagrams and frames); `stored`: events the sink accepted (with an `EventWriter`: events
-    written to Parquet); `parse_errors`: events carrying `_parse_error`; `truncated`: frames cut to the maximum
-    size; `dropped`: messages lost (UDP while the writer was behind, a sink or write error); `connections`: TCP/TLS
-    connections accepted; `refused`: connections closed over `max_connections`; `refused_tls`: failed TLS
-    handshakes; `idle_closed`: connections closed after `idle_timeout`.
+    `received`: messages (datagrams and frames); `stored`: events the sink accepted (with writers: events written
+    to Parquet, all writers together); `parse_errors`: events carrying `_parse_error`; `truncated`: frames cut to
+    the maximum size; `dropped`: messages lost (UDP while the writer was behind, a sink or write error);
+    `unrouted`: messages not stored because their sender is routed to no writer (with a mapping of writers);
+    `connections`: TCP/TLS connections accepted; `refused`: connections closed over `max_connections`;
+    `refused_tls`: failed TLS handshakes; `idle_closed`: connections closed after `idle_timeout`.
     """
 
     received: int = 0
@@ -65,6 +73,7 @@ class ReceiverCounters:
     parse_errors: int = 0
     truncated: int = 0
     dropped: int = 0
+    unrouted: int = 0
     connections: int = 0
     refused: int = 0
     refused_tls: int = 0
@@ -151,6 +160,12 @@ def parse_chunk(source: str, items: list[Item], naive_tz: dt.tzinfo) -> Parsed:
     return errors, truncated, batch.tables(), analysis
 
 
+def parse_chunks(groups: list[tuple[str, list[Item]]], naive_tz: dt.tzinfo) -> list[Parsed]:
+    """`parse_chunk` of each (source, items) group, in one call to a parsing process (a UDP chunk holds the
+    datagrams of several senders, each group bound for its own source)."""
+    return [parse_chunk(source, items, naive_tz) for source, items in groups]
+
+
 def _warm_up(seconds: float) -> None:
     """Make a parsing process start and import the parser before the first messages arrive."""
     time.sleep(seconds)
@@ -167,33 +182,75 @@ class _Datagrams(asyncio.DatagramProtocol):
         _log.warning("syslog UDP socket error: %s", exc)
 
 
+Target = tuple[str, EventWriter]
+"""Where a message goes: the writer's key and the writer."""
+
+_WARNED_PEERS = 1024  # unrouted senders logged by name (each once); more are only counted
+
+
 class SyslogReceiver:
     """Receive syslog on the ports `start` opens and hand each message as an event to `sink` (see the module
     docstring). `counters` tells what happened; `udp_port`, `tcp_port`, `tls_port` are the ports bound (useful
     with port 0).
 
-    With `parse_workers` > 0 (only with an `EventWriter` sink) messages are parsed in that many processes, in
-    chunks of one read (TCP) or up to `_UDP_CHUNK` datagrams, and come back as Arrow tables: the event loop then
-    only reads, frames and writes, and parsing uses every core. At most two chunks per worker are in flight.
+    `sink`: a callable taking each event; one `EventWriter` (every message goes to it; its key is its `source`);
+    or a mapping key → `EventWriter` with `route`, a callable giving the key of a sender's address (e.g.
+    `routing.SenderRoutes`) — a message routed to None or to a key not in the mapping is counted in
+    `counters.unrouted` and not stored. `stored_by` counts the events written per key (`counters.stored` is their
+    sum). Each writer must appear once.
+
+    With `parse_workers` > 0 (only with writers) messages are parsed in that many processes, in chunks of one
+    read (TCP) or up to `_UDP_CHUNK` datagrams (grouped by writer), and come back as Arrow tables: the event loop
+    then only reads, frames and writes, and parsing uses every core. At most two chunks per worker are in flight.
 
     `analyser` (with `parse_workers`): a picklable factory run once in each parsing process, building an object
     with `prepare(event)` (called on each event before it is stored) and `analyse(events)` (called on each chunk;
-    see `mamori.engines.logs.live`); `on_analysis` receives every chunk's result on the event loop, after the
-    chunk's events were handed to the writer. It must be quick (buffer, and do the work elsewhere).
+    see `mamori.engines.logs.live`); `on_analysis(key, analysis)` receives every chunk's result on the event loop
+    with the key of the writer that stored the chunk, after the chunk's events were handed to it. It must be quick
+    (buffer, and do the work elsewhere).
     """
 
-    def __init__(self, sink: Sink | EventWriter, *, max_connections: int = 512, idle_timeout: float = 600.0,
-                 handshake_timeout: float = 10.0, max_frame: int = MAX_FRAME, naive_tz: dt.tzinfo = JST,
-                 flush_interval: float = 1.0, parse_workers: int = 0, analyser: Callable[[], Any] | None = None,
-                 on_analysis: Callable[[Any], None] | None = None) -> None:
-        if parse_workers and not isinstance(sink, EventWriter):
-            raise ValueError("parse_workers needs an EventWriter sink")
+    def __init__(self, sink: Sink | EventWriter | Mapping[str, EventWriter], *,
+                 route: Callable[[str], str | None] | None = None, max_connections: int = 512,
+                 idle_timeout: float = 600.0, handshake_timeout: float = 10.0, max_frame: int = MAX_FRAME,
+                 naive_tz: dt.tzinfo = JST, flush_interval: float = 1.0, parse_workers: int = 0,
+                 analyser: Callable[[], Any] | None = None,
+                 on_analysis: Callable[[str, Any], None] | None = None) -> None:
+        writers: dict[str, EventWriter] = {}
+        self._sink: Sink | None = None
+        self._single: Target | None = None  # one EventWriter: every message goes to it, no routing
+        if isinstance(sink, EventWriter):
+            if route is not None:
+                raise ValueError("route needs a mapping of writers (a single EventWriter takes every message)")
+            writers[sink.source] = sink
+            self._single = (sink.source, sink)
+        elif isinstance(sink, Mapping):
+            if route is None:
+                raise ValueError("a mapping of writers needs route, which names the writer of a sender")
+            if not sink:
+                raise ValueError("the mapping of writers is empty")
+            for key, writer in sink.items():
+                if not isinstance(writer, EventWriter):
+                    raise TypeError(f"the writer of {key!r} is a {type(writer).__name__}, not an EventWriter")
+                if any(writer is other for other in writers.values()):
+                    raise ValueError(f"one EventWriter is given under two keys (one is {key!r})")
+                writers[key] = writer
+            missing = sorted(route.keys - set(writers)) if isinstance(route, SenderRoutes) else []
+            if missing:
+                _log.warning("syslog senders routed to %s are not stored: no writer has that key", missing)
+        else:
+            if route is not None:
+                raise ValueError("route applies to writers; a callable sink can route on the event's _source")
+            self._sink = sink
+        if parse_workers and not writers:
+            raise ValueError("parse_workers needs an EventWriter sink (or a mapping of them)")
         if analyser is not None and not parse_workers:
             raise ValueError("an analyser runs in the parsing processes: give parse_workers")
         self.analyser = analyser
         self.on_analysis = on_analysis
         self.analysis_errors = 0
         self.counters = ReceiverCounters()
+        self.stored_by: dict[str, int] = dict.fromkeys(writers, 0)
         self.max_connections = max_connections
         self.idle_timeout = idle_timeout
         self.handshake_timeout = handshake_timeout
@@ -204,15 +261,17 @@ class SyslogReceiver:
         self.udp_port: int | None = None
         self.tcp_port: int | None = None
         self.tls_port: int | None = None
-        self._writer = sink if isinstance(sink, EventWriter) else None
-        self._sink: Sink | None = None if isinstance(sink, EventWriter) else sink
+        self._writers = writers
+        self._route = route
+        self._warned: set[str] = set()
         self._servers: list[asyncio.Server] = []
         self._udp: asyncio.DatagramTransport | None = None
         self._streams: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
         self._flusher: asyncio.Task[None] | None = None
         self._pool: ProcessPoolExecutor | None = None
-        self._inflight: set[asyncio.Future[Parsed]] = set()
-        self._udp_items: list[Item] = []
+        self._inflight: set[asyncio.Future[list[Parsed]]] = set()
+        self._udp_items: dict[str, list[Item]] = {}
+        self._udp_count = 0
         self._udp_timer: asyncio.TimerHandle | None = None
         self._due = asyncio.Event()
         self._progress = asyncio.Event()
@@ -252,7 +311,7 @@ class SyslogReceiver:
         except BaseException:
             await self.stop()
             raise
-        if self._writer is not None:
+        if self._writers:
             self._flusher = asyncio.create_task(self._flush_loop())
 
     async def _listen(self, host: str, port: int, context: ssl.SSLContext | None) -> int:
@@ -265,7 +324,7 @@ class SyslogReceiver:
 
     async def stop(self, *, grace: float = 5.0) -> None:
         """Close the ports, let open streams finish for up to `grace` seconds (then cut them), parse what is in
-        flight and write every buffered event."""
+        flight and write every writer's buffered events."""
         for server in self._servers:
             server.close()
         if self._udp is not None:
@@ -297,9 +356,32 @@ class SyslogReceiver:
         await stop.wait()
         await self.stop()
 
+    # -- routing ------------------------------------------------------------------------------------------------
+
+    def _target(self, peer: str, count: int) -> Target | None:
+        """The writer of `count` messages from `peer`; None (and the messages counted unrouted) when there is none.
+        Only with writers."""
+        if self._single is not None:
+            return self._single
+        assert self._route is not None  # noqa: S101 - a mapping of writers always comes with route
+        try:
+            key = self._route(peer)
+        except Exception:  # a broken route must not stop the receiver: the messages are counted as unrouted
+            _log.exception("routing the syslog sender %s failed", peer)
+            key = None
+        writer = None if key is None else self._writers.get(key)
+        if writer is None or key is None:
+            self.counters.unrouted += count
+            if peer not in self._warned and len(self._warned) < _WARNED_PEERS:
+                self._warned.add(peer)
+                _log.warning("syslog from %s is routed to %s: not stored", peer,
+                             "no source" if key is None else f"{key!r}, which has no writer")
+            return None
+        return key, writer
+
     # -- messages in this process -------------------------------------------------------------------------------
 
-    def _message(self, data: bytes, peer: str, received: dt.datetime) -> None:
+    def _message(self, data: bytes, peer: str, received: dt.datetime, target: Target | None) -> None:
         counters = self.counters
         event = parse_message(data, received=received, peer=peer, naive_tz=self.naive_tz)
         if "_parse_error" in event:
@@ -307,10 +389,10 @@ class SyslogReceiver:
         if "_truncated" in event:
             counters.truncated += 1
         try:
-            if self._writer is not None:
-                self._writer.append(event)
+            if target is not None:
+                target[1].append(event)  # counted as stored once written
                 return
-            assert self._sink is not None  # noqa: S101 - one of the two is always set
+            assert self._sink is not None  # noqa: S101 - without writers there is always a sink
             self._sink(event)
         except Exception:  # a bad event must not stop the receiver
             counters.dropped += 1
@@ -321,20 +403,29 @@ class SyslogReceiver:
     def _datagram(self, data: bytes, peer: str) -> None:
         counters = self.counters
         counters.received += 1
-        writer = self._writer
-        if writer is not None and (writer.pending >= 2 * writer.max_events
-                                   or len(self._inflight) >= 4 * max(1, self.parse_workers)):
+        if not self._writers:
+            self._message(data, peer, dt.datetime.now(dt.UTC), None)
+            return
+        target = self._target(peer, 1)
+        if target is None:
+            return
+        key, writer = target
+        if writer.pending >= 2 * writer.max_events or len(self._inflight) >= 4 * max(1, self.parse_workers):
             counters.dropped += 1  # the writer is behind and UDP cannot be slowed down
             return
         if self._pool is None:
-            self._message(data, peer, dt.datetime.now(dt.UTC))
+            self._message(data, peer, dt.datetime.now(dt.UTC), target)
         else:
-            self._udp_items.append((data, peer, time.time()))
-            if len(self._udp_items) >= _UDP_CHUNK:
+            items = self._udp_items.get(key)
+            if items is None:
+                items = self._udp_items[key] = []
+            items.append((data, peer, time.time()))
+            self._udp_count += 1
+            if self._udp_count >= _UDP_CHUNK:
                 self._submit_udp()
             elif self._udp_timer is None:
                 self._udp_timer = asyncio.get_running_loop().call_later(_UDP_WAIT, self._submit_udp)
-        if writer is not None and writer.pending >= writer.max_events:
+        if writer.pending >= writer.max_events:
             self._due.set()
 
     # -- streams ------------------------------------------------------------------------------------------------
@@ -389,13 +480,19 @@ class SyslogReceiver:
         if not frames:
             return
         self.counters.received += len(frames)
+        target = None
+        if self._writers:
+            target = self._target(peer, len(frames))
+            if target is None:
+                return
         if self._pool is not None:
+            assert target is not None  # noqa: S101 - parsing processes only with writers
             stamp = time.time()
-            self._submit([(frame, peer, stamp) for frame in frames])
+            self._submit([(target[0], [(frame, peer, stamp) for frame in frames])])
             return
         received = dt.datetime.now(dt.UTC)
         for frame in frames:
-            self._message(frame, peer, received)
+            self._message(frame, peer, received, target)
 
     # -- parsing processes --------------------------------------------------------------------------------------
 
@@ -404,54 +501,67 @@ class SyslogReceiver:
             self._udp_timer.cancel()
             self._udp_timer = None
         if self._udp_items:
-            items, self._udp_items = self._udp_items, []
-            self._submit(items)
+            groups, self._udp_items, self._udp_count = list(self._udp_items.items()), {}, 0
+            self._submit(groups)
 
-    def _submit(self, items: list[Item]) -> None:
-        assert self._pool is not None and self._writer is not None  # noqa: S101 - only with parse_workers
-        future = asyncio.get_running_loop().run_in_executor(self._pool, parse_chunk, self._writer.source, items,
-                                                            self.naive_tz)
+    def _submit(self, groups: list[tuple[str, list[Item]]]) -> None:
+        """Send one chunk to a parsing process: (key, items) groups, each parsed under its writer's source."""
+        assert self._pool is not None  # noqa: S101 - only with parse_workers
+        sources = [(self._writers[key].source, items) for key, items in groups]
+        future = asyncio.get_running_loop().run_in_executor(self._pool, parse_chunks, sources, self.naive_tz)
         self._inflight.add(future)
-        future.add_done_callback(functools.partial(self._parsed, len(items)))
+        future.add_done_callback(functools.partial(self._parsed, [(key, len(items)) for key, items in groups]))
 
-    def _parsed(self, count: int, future: asyncio.Future[Parsed]) -> None:
+    def _parsed(self, groups: list[tuple[str, int]], future: asyncio.Future[list[Parsed]]) -> None:
         self._inflight.discard(future)
         self._progress.set()
-        writer = self._writer
-        assert writer is not None  # noqa: S101 - only with parse_workers
         try:
-            errors, truncated, tables, analysis = future.result()
-            writer.extend(tables)
+            results = future.result()
         except Exception:  # a dead parsing process, an unpicklable table …: count the loss, keep receiving
+            count = sum(size for _key, size in groups)
             self.counters.dropped += count
             _log.exception("a chunk of %d syslog messages could not be parsed", count)
             return
-        self.counters.parse_errors += errors
-        self.counters.truncated += truncated
-        if isinstance(analysis, AnalysisFailed):
-            self.analysis_errors += 1
-            _log.error("a chunk of %d syslog messages was stored but not analysed: %s", count, analysis)
-        elif analysis is not None and self.on_analysis is not None:
+        for (key, count), (errors, truncated, tables, analysis) in zip(groups, results, strict=True):
+            writer = self._writers[key]
             try:
-                self.on_analysis(analysis)
-            except Exception:  # the events are stored; only their analysis is lost, and counted
+                writer.extend(tables)
+            except Exception:  # a table of another schema …: count the loss, keep receiving
+                self.counters.dropped += count
+                _log.exception("a chunk of %d syslog messages for %s could not be buffered", count, key)
+                continue
+            self.counters.parse_errors += errors
+            self.counters.truncated += truncated
+            if isinstance(analysis, AnalysisFailed):
                 self.analysis_errors += 1
-                _log.exception("the analysis of a chunk of %d syslog messages could not be taken", count)
-        if writer.pending >= writer.max_events:
-            self._due.set()
+                _log.error("a chunk of %d syslog messages for %s was stored but not analysed: %s", count, key,
+                           analysis)
+            elif analysis is not None and self.on_analysis is not None:
+                try:
+                    self.on_analysis(key, analysis)
+                except Exception:  # the events are stored; only their analysis is lost, and counted
+                    self.analysis_errors += 1
+                    _log.exception("the analysis of a chunk of %d syslog messages for %s could not be taken", count,
+                                   key)
+            if writer.pending >= writer.max_events:
+                self._due.set()
 
     # -- writing ------------------------------------------------------------------------------------------------
 
+    def _full(self) -> bool:
+        """True when a writer holds a full batch (it must be written before more is read)."""
+        return any(writer.pending >= writer.max_events for writer in self._writers.values())
+
     def _roomy(self) -> bool:
-        writer = self._writer
-        return writer is None or (writer.pending < writer.max_events
-                                  and len(self._inflight) < 2 * max(1, self.parse_workers))
+        if not self._writers:
+            return True
+        return len(self._inflight) < 2 * max(1, self.parse_workers) and not self._full()
 
     async def _wait_for_room(self) -> None:
-        """Backpressure: while a full batch waits for the writer, or every parsing process is busy, read no more."""
+        """Backpressure: while a full batch of any writer waits to be written, or every parsing process is busy,
+        read no more."""
         while not self._roomy():
-            writer = self._writer
-            if writer is not None and writer.pending >= writer.max_events:
+            if self._full():
                 self._due.set()
             self._progress.clear()
             await self._progress.wait()
@@ -464,26 +574,33 @@ class SyslogReceiver:
             await self._write(force=self._closing)
 
     async def _write(self, *, force: bool) -> None:
-        """Write the writer's batch in a thread when it is due (or whenever `force`), one batch at a time."""
-        writer = self._writer
-        if writer is None or self._writing or not (writer.due or (force and writer.pending)):
-            return
-        batch = writer.take()
-        if batch is None:
+        """Write each writer's batch in a thread when it is due (or whenever `force`), one batch at a time, until
+        no writer is due."""
+        if self._writing:
             return
         self._writing = True
-        self._progress.set()
         try:
-            written = await asyncio.to_thread(writer.write, batch)
-        except Exception:
-            self.counters.dropped += batch.size
-            _log.exception("a batch of %d syslog events could not be written", batch.size)
-        else:
-            self.counters.stored += written
+            wrote = True
+            while wrote:
+                wrote = False
+                for key, writer in self._writers.items():
+                    if not (writer.due or (force and writer.pending)):
+                        continue
+                    batch = writer.take()
+                    if batch is None:
+                        continue
+                    wrote = True
+                    self._progress.set()
+                    try:
+                        written = await asyncio.to_thread(writer.write, batch)
+                    except Exception:
+                        self.counters.dropped += batch.size
+                        _log.exception("a batch of %d syslog events for %s could not be written", batch.size, key)
+                    else:
+                        self.counters.stored += written
+                        self.stored_by[key] += written
         finally:
             self._writing = False
-        if force or writer.due:
-            await self._write(force=force)
 
 
 def run_forever(store: EventStore, *, source: str = "syslog", host: str = "127.0.0.1", udp_port: int | None = None,
