@@ -10,7 +10,7 @@ import pytest
 
 from mamori.accounts.models import User
 from mamori.demo.loader import load_demo
-from mamori.monitoring.models import Alert
+from mamori.monitoring.models import Alert, LogSource
 from mamori.tenancy.models import Facility
 from tests import factories
 from tests.browser.conftest import SCREENSHOTS, sign_in
@@ -85,6 +85,8 @@ def test_it_staff_follows_the_vpn_compromise_to_the_ehr_server(live_server: Any,
     page.goto(f"{base}/monitoring/sources/")
     backup = page.locator("[data-testid=source-backup-security]").inner_text()
     assert "EventRecordID" in backup and "欠けて" in backup
+    fortigate = LogSource.objects.get(code="fgt-ehr-vpn")
+    assert page.locator("[data-testid=senders-fgt-ehr-vpn]").inner_text() == f"syslog 送信元: {fortigate.senders}"
     page.screenshot(path=str(SCREENSHOTS / "monitoring_sources.png"), full_page=True)
 
     page.click("nav.subnav >> text=ルール")

@@ -14,6 +14,10 @@ pytestmark = pytest.mark.django_db
 def test_the_demo_logs_tell_the_intrusion_and_the_log_health_problems() -> None:
     load_demo(assets_target=300)
     assert LogSource.objects.count() == 5
+    fortigate = LogSource.objects.get(code="fgt-ehr-vpn")
+    assert fortigate.asset is not None and fortigate.asset.ip_address
+    assert fortigate.sender_list == [fortigate.asset.ip_address]  # the listener routes its syslog to its source
+    assert [s.code for s in LogSource.objects.exclude(senders="")] == ["fgt-ehr-vpn"]
     assert set(LogImport.objects.values_list("state", flat=True)) == {ImportState.IMPORTED}
     alerts = list(Alert.objects.all())
     by_title = {a.rule_title: a for a in alerts}

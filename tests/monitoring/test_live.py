@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 
@@ -11,7 +12,7 @@ from django.test import Client
 
 from mamori.demo.logs import fortigate_line
 from mamori.engines.logs.receiver import ReceiverCounters, SyslogReceiver
-from mamori.monitoring.ingest import LivePipeline, event_store
+from mamori.monitoring.ingest import LivePipeline, LiveRoutes, event_store
 from mamori.monitoring.models import Alert, LogSource
 from tests import factories
 from tests.monitoring.helpers import site
@@ -32,8 +33,9 @@ def _lines(start: dt.datetime, attacker: str, failures: int, *, tunnel_from: str
     return [line.encode() + b"\n" for line in out]
 
 
-async def _send(port: int, lines: list[bytes]) -> None:
-    _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+async def _send(port: int, lines: list[bytes], *, sender: str = "127.0.0.1") -> None:
+    """Send over TCP from `sender` (any 127.x address is this machine's loopback)."""
+    _reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(sender, 0))
     writer.write(b"".join(lines))
     await writer.drain()
     writer.close()
@@ -63,7 +65,8 @@ def _run_in_processes(pipeline: LivePipeline, lines: list[bytes]) -> ReceiverCou
     async def scenario() -> ReceiverCounters:
         with pipeline.store.writer(pipeline.source.store_name) as writer:
             return await _serve(SyslogReceiver(writer, parse_workers=1, analyser=pipeline.analyser(),
-                                               on_analysis=pipeline.take), lines)
+                                               on_analysis=lambda _key, analysis: pipeline.take(analysis)),
+                                lines)
 
     counters = asyncio.run(scenario())
     pipeline.flush(final=True)
@@ -128,3 +131,89 @@ def test_the_host_timeline_marks_the_live_events_a_correlation_alert_holds(clien
     marked = html.count('<tr class="detected">')
     assert critical.display_title in html and critical.rule_author in html
     assert marked == 13, marked  # the 12 failures and the tunnel: every event the correlation holds
+
+
+async def _serve_senders(receiver: SyslogReceiver, sent: dict[str, list[bytes]]) -> ReceiverCounters:
+    """Open a TCP port, send each sender's lines from its own loopback address, wait for all, stop."""
+    await receiver.start(tcp_port=0)
+    assert receiver.tcp_port
+    for sender, lines in sent.items():
+        await _send(receiver.tcp_port, lines, sender=sender)
+    total = sum(len(lines) for lines in sent.values())
+    deadline = asyncio.get_running_loop().time() + 60
+    while receiver.counters.received < total and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.01)
+    await receiver.stop()
+    return receiver.counters
+
+
+def _listen_as_the_cli(routes: LiveRoutes, sent: dict[str, list[bytes]], *, workers: int) -> ReceiverCounters:
+    """As `mamori logs listen --workers N` runs: one port, each message routed to its sender's source."""
+    async def scenario() -> ReceiverCounters:
+        if not workers:
+            return await _serve_senders(SyslogReceiver(routes.add), sent)
+        with contextlib.ExitStack() as stack:
+            writers = {key: stack.enter_context(routes.store.writer(key)) for key in routes.pipelines}
+            return await _serve_senders(SyslogReceiver(writers, route=routes.routes, parse_workers=workers,
+                                                       analyser=routes.analyser(), on_analysis=routes.take), sent)
+
+    counters = asyncio.run(scenario())
+    routes.flush(final=True)
+    return counters
+
+
+@pytest.mark.parametrize("workers", [0, 1], ids=["parsed-in-the-loop", "parsing-processes"])
+def test_one_listener_stores_each_senders_messages_in_its_own_source(workers: int) -> None:
+    facility = factories.facility()
+    misc = LogSource.objects.create(facility=facility, code="syslog-misc", name="Other syslog", kind="syslog")
+    fgt = LogSource.objects.create(facility=facility, code="fgt", name="FortiGate", kind="fortigate",
+                                   senders="127.0.0.2\n")
+    switches = LogSource.objects.create(facility=facility, code="switches", name="Switches", kind="syslog",
+                                        senders="127.0.3.0/24  # core and floor switches")
+    LogSource.objects.create(facility=facility, code="off", name="Retired", kind="syslog", senders="127.0.0.9",
+                             active=False)
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30)
+    attack = _lines(start, "203.0.113.77", 20, tunnel_from="203.0.113.77")
+    switch_lines = [f"<189>Dec  7 10:0{n}:00 sw-{n} port Gi0/{n} changed state to up\n".encode() for n in range(5)]
+    other = [b"<13>Dec  7 10:00:00 printer1 job done\n", b"<13>Dec  7 10:00:01 retired-host hello\n"]
+    routes = LiveRoutes(misc)
+    assert [code for _network, code in routes.table()] == ["fgt", "switches", "syslog-misc"]
+    counters = _listen_as_the_cli(routes, {"127.0.0.2": attack, "127.0.3.7": switch_lines[:3],
+                                           "127.0.3.200": switch_lines[3:], "127.0.0.1": other[:1],
+                                           "127.0.0.9": other[1:]}, workers=workers)
+    store = event_store()
+    assert counters.received == len(attack) + len(switch_lines) + len(other)
+    assert store.count(fgt.store_name) == len(attack)
+    assert store.count(switches.store_name) == len(switch_lines)
+    assert store.count(misc.store_name) == len(other)  # unnamed and inactive sources' senders: the default
+    hosts = {r["host"] for r in store.query("SELECT DISTINCT host FROM events WHERE source = ?",
+                                            [switches.store_name], source=switches.store_name)}
+    assert hosts == {f"sw-{n}" for n in range(5)}
+    assert routes.stored == counters.received
+    critical = Alert.objects.get(facility=facility, kind="correlation", level="critical")
+    assert critical.source == fgt  # the alert belongs to the FortiGate's source, not the listener's default
+    for source, count in ((fgt, len(attack)), (switches, len(switch_lines)), (misc, len(other))):
+        source.refresh_from_db()
+        assert source.events == count, source.code
+
+
+def test_a_sender_network_is_refused_on_a_second_source_and_a_bad_entry_is_named(client: Client) -> None:
+    from django.urls import reverse
+
+    facility = factories.facility()
+    LogSource.objects.create(facility=facility, code="fgt", name="FortiGate", kind="fortigate",
+                             senders="192.168.10.1")
+    factories.login(client, factories.user("security_manager", facility, mfa=True))
+    form = {"facility": facility.pk, "code": "sw", "name": "Switches", "kind": "syslog", "retention_days": 1826,
+            "active": "on"}
+    response = client.post(reverse("monitoring:source_create"), {**form, "senders": "10.20.0.0/24\n10.20.0.300"})
+    assert response.status_code == 200 and "10.20.0.300" in response.content.decode()
+    response = client.post(reverse("monitoring:source_create"), {**form, "senders": "192.168.10.1/32"})
+    assert response.status_code == 200 and "fgt" in response.content.decode()
+    assert not LogSource.objects.filter(code="sw").exists()
+    response = client.post(reverse("monitoring:source_create"), {**form, "senders": "192.168.10.0/24, 10.20.0.5"})
+    assert response.status_code == 302
+    created = LogSource.objects.get(code="sw")
+    assert created.sender_list == ["192.168.10.0/24", "10.20.0.5"]  # a network around another source's address
+    detail = client.get(created.get_absolute_url()).content.decode()
+    assert "192.168.10.0/24, 10.20.0.5" in detail

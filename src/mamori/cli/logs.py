@@ -28,7 +28,9 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--user", help="run as this user (their permissions apply)")
     p = logs_sub.add_parser("listen", help="receive syslog (RFC 3164 / 5424, FortiGate) into a source")
     p.set_defaults(handler=cmd_logs_listen)
-    p.add_argument("--source", required=True, help="log source code (kind syslog or fortigate)")
+    p.add_argument("--source", required=True,
+                   help="log source code (kind syslog or fortigate) for senders no other source names; the "
+                        "facility's syslog and FortiGate sources with senders get their senders' messages")
     p.add_argument("--facility", help="facility code")
     p.add_argument("--host", default="0.0.0.0",  # noqa: S104 - syslog senders are on the hospital network
                    help="address to listen on (default all)")
@@ -99,11 +101,12 @@ def cmd_logs_listen(args: argparse.Namespace) -> int:
 
     setup_django()
     import asyncio
+    import contextlib
 
     from mamori.audit.context import acting_as
     from mamori.cli.common import operator_actor
     from mamori.engines.logs.receiver import SyslogReceiver, make_server_ssl_context
-    from mamori.monitoring.ingest import LivePipeline
+    from mamori.monitoring.ingest import LiveRoutes
 
     _user, source = _source(args, "view")
     if not (args.udp or args.tcp or args.tls):
@@ -116,29 +119,32 @@ def cmd_logs_listen(args: argparse.Namespace) -> int:
             return 2
         context = make_server_ssl_context(args.cert, args.key, client_ca=args.client_ca,
                                           require_client_cert=args.client_ca is not None)
-    pipeline = LivePipeline(source)
+    routes = LiveRoutes(source)
     workers = max(0, args.workers)
 
     async def serve(receiver: SyslogReceiver) -> None:
         await receiver.start(host=args.host, udp_port=args.udp, tcp_port=args.tcp, tls_port=args.tls,
                              ssl_context=context)
-        print(f"listening for syslog into {source.code}: udp={args.udp} tcp={args.tcp} tls={args.tls}, "
+        print(f"listening for syslog: udp={args.udp} tcp={args.tcp} tls={args.tls}, "
               f"{workers or 'no'} parsing processes", flush=True)
+        for network, code in routes.table():
+            print(f"  from {network:<20} into {code}", flush=True)
         try:
             while True:
                 await asyncio.sleep(1.0)
-                if pipeline.due():
-                    await asyncio.to_thread(pipeline.flush)
+                if routes.due():
+                    await asyncio.to_thread(routes.flush)
         finally:
             await receiver.stop()
 
     async def run() -> None:
         if not workers:
-            await serve(SyslogReceiver(pipeline.add))
+            await serve(SyslogReceiver(routes.add))
             return
-        with pipeline.store.writer(source.store_name) as writer:
-            await serve(SyslogReceiver(writer, parse_workers=workers, analyser=pipeline.analyser(),
-                                       on_analysis=pipeline.take))
+        with contextlib.ExitStack() as stack:
+            writers = {key: stack.enter_context(routes.store.writer(key)) for key in routes.pipelines}
+            await serve(SyslogReceiver(writers, route=routes.routes, parse_workers=workers,
+                                       analyser=routes.analyser(), on_analysis=routes.take))
 
     with acting_as(operator_actor()):
         try:
@@ -146,9 +152,9 @@ def cmd_logs_listen(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             pass
         finally:
-            pipeline.flush(final=True)
-    print(f"stored {pipeline.stored} events; alerts {pipeline.recorded.created} new, "
-          f"{pipeline.recorded.updated} updated")
+            routes.flush(final=True)
+    recorded = routes.recorded
+    print(f"stored {routes.stored} events; alerts {recorded.created} new, {recorded.updated} updated")
     return 0
 
 

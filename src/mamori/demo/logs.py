@@ -194,9 +194,10 @@ def load_demo_logs(facility: Any, *, today: dt.date, seed: int = 20261122) -> di
     with tempfile.TemporaryDirectory(prefix="mamori-demo-logs-") as tmp:
         files = {p.name: p for p in write_demo_logs(Path(tmp), today=today, seed=seed)}
         for code, name, kind, asset_key, file_name in DEMO_SOURCES:
-            source = LogSource.objects.create(
-                facility=facility, code=code, name=name, kind=kind,
-                asset=Asset.objects.filter(facility=facility, key=asset_key).first())
+            asset = Asset.objects.filter(facility=facility, key=asset_key).first()
+            sender = asset.ip_address if asset is not None and kind == "fortigate" and asset.ip_address else ""
+            source = LogSource.objects.create(facility=facility, code=code, name=name, kind=kind, asset=asset,
+                                              senders=sender)  # the FortiGate's syslog is routed to its source
             result = import_file(source, files[file_name], file_name=file_name, imported_by="demo")
             counts["log_events"] += result.events
             counts["log_detections"] += result.detections

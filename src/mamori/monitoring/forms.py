@@ -22,9 +22,9 @@ MAX_EXCLUSION_DAYS = 366
 class LogSourceForm(ScopedModelForm):
     class Meta:
         model = LogSource
-        fields = ("facility", "code", "name", "kind", "asset", "retention_days", "silent_after_minutes", "active",
-                  "notes")
-        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+        fields = ("facility", "code", "name", "kind", "asset", "senders", "retention_days", "silent_after_minutes",
+                  "active", "notes")
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2}), "senders": forms.Textarea(attrs={"rows": 3})}
 
 
 class UploadForm(forms.Form):

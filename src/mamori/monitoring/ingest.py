@@ -23,12 +23,13 @@ from mamori.engines.logs.health import HealthTracker
 from mamori.engines.logs.hits import Hit
 from mamori.engines.logs.live import ChunkAnalysis, LiveAnalyser, analyser_factory
 from mamori.engines.logs.readers import iter_file
+from mamori.engines.logs.routing import SenderRoutes
 from mamori.engines.logs.store import EventStore
 from mamori.monitoring.alerts import Recorded, record_hits
-from mamori.monitoring.choices import ImportState
+from mamori.monitoring.choices import ImportState, SourceKind
 from mamori.monitoring.health import tracker_hits
 from mamori.monitoring.ledger_context import network_map
-from mamori.monitoring.models import LogImport, LogSource
+from mamori.monitoring.models import LogImport, LogSource, sender_networks
 from mamori.monitoring.ruleset import current_rules, rule_paths
 from mamori.monitoring.vendor_access import MAX_CANDIDATES, is_candidate, vendor_hits
 
@@ -223,3 +224,70 @@ class LivePipeline:
             found = record_hits(self.source, hits, facility=self.source.facility, network=self.network)
             self.recorded.created += found.created
             self.recorded.updated += found.updated
+
+
+def routed_sources(default: LogSource) -> list[LogSource]:
+    """The sources `mamori logs listen --source DEFAULT` receives into: DEFAULT first, then every other active
+    syslog or FortiGate source of its facility that names its senders."""
+    others = (LogSource.objects.filter(facility_id=default.facility_id, active=True,
+                                       kind__in=(SourceKind.SYSLOG, SourceKind.FORTIGATE))
+              .exclude(pk=default.pk).exclude(senders="").order_by("code"))
+    return [default, *others]
+
+
+class LiveRoutes:
+    """Live syslog into several sources of one facility, chosen by the sender's address.
+
+    Each source's `senders` networks route its devices' messages to it (the narrowest network wins); messages from
+    any other sender go to `default`, so nothing received is lost. Each source keeps its own `LivePipeline`
+    (correlation windows, health tracker, alerts recorded against that source). The receiver routes with `routes`
+    (keys are the sources' `store_name`) and hands each chunk's analysis to `take(key, analysis)`.
+    """
+
+    def __init__(self, default: LogSource, *, interval: float = 5.0) -> None:
+        self.sources = routed_sources(default)
+        self.default = default
+        self.pipelines = {s.store_name: LivePipeline(s, interval=interval) for s in self.sources}
+        self.routes = SenderRoutes({s.store_name: sender_networks(s.senders) for s in self.sources},
+                                   default=default.store_name)
+        self.store = self.pipelines[default.store_name].store
+
+    def analyser(self) -> Callable[[], LiveAnalyser]:
+        """The parsing processes' analyser factory (one facility: the same rules and network map for all)."""
+        return self.pipelines[self.default.store_name].analyser()
+
+    def add(self, event: dict[str, Any]) -> None:
+        """Take one event parsed in the event loop, routed by its sender (`_source`)."""
+        key = self.routes(str(event.get("_source") or ""))
+        self.pipelines[key or self.default.store_name].add(event)
+
+    def take(self, key: str, analysis: ChunkAnalysis) -> None:
+        """Take one chunk's analysis for the source stored under `key`."""
+        self.pipelines[key].take(analysis)
+
+    def due(self) -> bool:
+        return any(p.due() for p in self.pipelines.values())
+
+    def flush(self, *, final: bool = False) -> None:
+        """Flush every pipeline that is due (all of them when `final`)."""
+        for pipeline in self.pipelines.values():
+            if final or pipeline.due():
+                pipeline.flush(final=final)
+
+    def table(self) -> list[tuple[str, str]]:
+        """(sender network, source code) as routed, narrowest first, ending with the default for any other."""
+        codes = {s.store_name: s.code for s in self.sources}
+        return [(network.removesuffix("/32").removesuffix("/128"), codes[key])
+                for network, key in self.routes.table()] + [("*", self.default.code)]
+
+    @property
+    def stored(self) -> int:
+        return sum(p.stored for p in self.pipelines.values())
+
+    @property
+    def recorded(self) -> Recorded:
+        total = Recorded()
+        for pipeline in self.pipelines.values():
+            total.created += pipeline.recorded.created
+            total.updated += pipeline.recorded.updated
+        return total

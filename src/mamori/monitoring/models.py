@@ -8,8 +8,10 @@ source and day and queried with DuckDB (`mamori.engines.logs.store`). The databa
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from typing import ClassVar
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -18,9 +20,31 @@ from django.utils.translation import gettext_lazy as _
 
 from mamori.accounts.querysets import RestrictedQuerySet
 from mamori.audit.base import MamoriModel
+from mamori.engines.logs.routing import InvalidSender, parse_senders
 from mamori.monitoring.choices import AlertKind, AlertStatus, ImportState, Level, SourceKind
 
 DEFAULT_RETENTION_DAYS = 1826  # 5 years: the guideline's expectation for access logs of medical information systems
+
+
+def sender_networks(text: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """The networks a source's `senders` text names (validated on save; [] for text that does not parse)."""
+    try:
+        return parse_senders(text)
+    except InvalidSender:
+        return []
+
+
+def validate_senders(text: str) -> None:
+    try:
+        parse_senders(text)
+    except InvalidSender as exc:
+        try:
+            network = ipaddress.ip_network(exc.entry, strict=False)
+        except ValueError:
+            raise ValidationError(_("%(entry)s is not an IP address or network (write 192.168.10.1 or "
+                                    "10.20.0.0/24)."), params={"entry": exc.entry}, code="sender") from exc
+        raise ValidationError(_("%(entry)s is not a network address: did you mean %(network)s?"),
+                              params={"entry": exc.entry, "network": str(network)}, code="sender") from exc
 
 
 def short_path(source: str) -> str:
@@ -46,6 +70,11 @@ class LogSource(MamoriModel):
     silent_after_minutes = models.PositiveIntegerField(
         _("silent after (minutes)"), null=True, blank=True,
         help_text=_("Raise a log-health alert when no event arrives for this long; empty: 3 × the usual interval."))
+    senders = models.TextField(
+        _("syslog senders"), blank=True, validators=[validate_senders],
+        help_text=_("IP addresses or networks (CIDR) of the devices whose syslog belongs to this source, one per "
+                    "line, e.g. 192.168.10.1 or 10.20.0.0/24. The listener stores their messages here; messages "
+                    "from other senders go to the source it was started with."))
     active = models.BooleanField(_("active"), default=True)
     notes = models.TextField(_("notes"), blank=True)
     first_event = models.DateTimeField(_("first event"), null=True, blank=True, editable=False)
@@ -67,6 +96,26 @@ class LogSource(MamoriModel):
 
     def get_absolute_url(self) -> str:
         return reverse("monitoring:source_detail", kwargs={"pk": self.pk})
+
+    def clean(self) -> None:
+        """A sender network belongs to one source of the facility: the same network on two sources is refused (a
+        network inside another is fine: the narrower one wins)."""
+        super().clean()
+        mine = set(sender_networks(self.senders))
+        if not mine or not self.facility_id:
+            return
+        others = LogSource.objects.filter(facility_id=self.facility_id).exclude(pk=self.pk).exclude(senders="")
+        for other in others:
+            shared = mine & set(sender_networks(other.senders))
+            if shared:
+                raise ValidationError({"senders": _("%(network)s is already a sender of the log source "
+                                                    "%(source)s.") % {"network": str(min(shared)),
+                                                                       "source": other.code}})
+
+    @property
+    def sender_list(self) -> list[str]:
+        """The sender networks as text, for pages (`192.168.10.1`, `10.20.0.0/24`)."""
+        return [str(n.network_address) if n.num_addresses == 1 else str(n) for n in sender_networks(self.senders)]
 
     @property
     def store_name(self) -> str:
