@@ -251,7 +251,7 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "handlers": {"console": {"class": "mamori.log_handlers.StderrHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"mamori": {"level": "INFO", "handlers": ["console"], "propagate": False}},
 }
