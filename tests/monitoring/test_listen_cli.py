@@ -25,6 +25,13 @@ LogSource.objects.create(facility=facility, code="fgt", name="FortiGate", kind="
 LogSource.objects.create(facility=facility, code="sw", name="スイッチ", kind="syslog", senders="127.0.4.0/24")
 """
 
+ADDED = """
+from mamori.tenancy.models import Facility
+from mamori.monitoring.models import LogSource
+LogSource.objects.create(facility=Facility.objects.get(code="kita"), code="ups", name="UPS", kind="syslog",
+                         senders="127.0.0.5")
+"""
+
 
 def _free_port() -> int:
     with socket.socket() as probe:
@@ -51,7 +58,7 @@ def test_one_port_for_every_device_routes_each_sender_to_its_source(tmp_path: Pa
     port = _free_port()
     listener = subprocess.Popen(
         [sys.executable, "-m", "mamori.cli", "--data-dir", str(tmp_path), "logs", "listen", "--source", "misc",
-         "--host", "127.0.0.1", "--tcp", str(port), "--workers", workers],
+         "--host", "127.0.0.1", "--tcp", str(port), "--workers", workers, "--reroute-every", "1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         assert listener.stdout is not None
@@ -73,12 +80,26 @@ def test_one_port_for_every_device_routes_each_sender_to_its_source(tmp_path: Pa
         _send(port, "127.0.0.2", fortigate)
         _send(port, "127.0.4.20", switches)
         _send(port, "127.0.0.1", ["<13>Dec  7 10:00:00 printer1 job done"])
+        _send(port, "127.0.0.5", ["<13>Dec  7 10:00:01 ups1 on mains"])  # no source names it yet: the default
+        subprocess.run([sys.executable, "-c", "import django; django.setup()\n" + ADDED], env=env, check=True,
+                       timeout=120)  # as a manager adds the UPS on the web page while the listener runs
+        changed = []
+        while time.monotonic() < deadline:
+            line = listener.stdout.readline()
+            assert line, listener.stderr.read() if listener.stderr else "listener ended"
+            if line.startswith("  from "):
+                changed.append(line.split()[1:4:2])
+                if line.split()[1] == "*":
+                    break
+        assert ["127.0.0.5", "ups"] in changed
+        _send(port, "127.0.0.5", ["<13>Dec  7 10:05:00 ups1 on battery", "<13>Dec  7 10:05:09 ups1 on mains"])
         time.sleep(2.0)
     finally:
         listener.send_signal(signal.SIGINT)
         out, err = listener.communicate(timeout=120)
     assert listener.returncode == 0, err
-    assert "stored 43 events" in out, out + err
+    assert "stored 46 events" in out, out + err
     assert _stored(tmp_path, "f1-fgt") == 30
     assert _stored(tmp_path, "f1-sw") == 12
-    assert _stored(tmp_path, "f1-misc") == 1
+    assert _stored(tmp_path, "f1-misc") == 2
+    assert _stored(tmp_path, "f1-ups") == 2  # routed to the new source without a restart

@@ -217,3 +217,22 @@ def test_a_sender_network_is_refused_on_a_second_source_and_a_bad_entry_is_named
     assert created.sender_list == ["192.168.10.0/24", "10.20.0.5"]  # a network around another source's address
     detail = client.get(created.get_absolute_url()).content.decode()
     assert "192.168.10.0/24, 10.20.0.5" in detail
+
+
+def test_refresh_follows_the_senders_edited_while_listening() -> None:
+    facility = factories.facility()
+    misc = LogSource.objects.create(facility=facility, code="misc", name="Other syslog", kind="syslog")
+    fgt = LogSource.objects.create(facility=facility, code="fgt", name="FortiGate", kind="fortigate",
+                                   senders="192.168.10.1")
+    routes = LiveRoutes(misc)
+    assert routes.routes("192.168.10.1") == fgt.store_name and not routes.refresh()  # nothing changed
+    fgt.senders = "192.168.10.1\n192.168.10.2"
+    fgt.save()
+    assert routes.refresh() and routes.routes("192.168.10.2") == fgt.store_name
+    fgt.active = False
+    fgt.save()
+    assert routes.refresh() and routes.routes("192.168.10.1") == misc.store_name  # an inactive source: the default
+    assert fgt.store_name in routes.pipelines  # kept, so what it holds is still flushed at the end
+    LogSource.objects.create(facility=factories.facility(), code="elsewhere", name="Other hospital",
+                             kind="syslog", senders="192.168.10.9")
+    assert not routes.refresh() and routes.routes("192.168.10.9") == misc.store_name  # another facility's source

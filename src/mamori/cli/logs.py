@@ -43,6 +43,8 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
                    help="processes that parse and match the messages (default: the number of CPUs; 0: parse in "
                         "the receiving process)")
+    p.add_argument("--reroute-every", type=float, default=30.0, metavar="SECONDS",
+                   help="how often the log sources' senders are read again (default 30 s)")
     p = logs_sub.add_parser("retention", help="delete stored events older than each source's retention")
     p.set_defaults(handler=cmd_logs_retention)
 
@@ -102,6 +104,7 @@ def cmd_logs_listen(args: argparse.Namespace) -> int:
     setup_django()
     import asyncio
     import contextlib
+    import time
 
     from mamori.audit.context import acting_as
     from mamori.cli.common import operator_actor
@@ -122,18 +125,29 @@ def cmd_logs_listen(args: argparse.Namespace) -> int:
     routes = LiveRoutes(source)
     workers = max(0, args.workers)
 
-    async def serve(receiver: SyslogReceiver) -> None:
+    def print_routes() -> None:
+        for network, code in routes.table():
+            print(f"  from {network:<20} into {code}", flush=True)
+
+    async def serve(receiver: SyslogReceiver, open_writer: Any = None) -> None:
         await receiver.start(host=args.host, udp_port=args.udp, tcp_port=args.tcp, tls_port=args.tls,
                              ssl_context=context)
         print(f"listening for syslog: udp={args.udp} tcp={args.tcp} tls={args.tls}, "
               f"{workers or 'no'} parsing processes", flush=True)
-        for network, code in routes.table():
-            print(f"  from {network:<20} into {code}", flush=True)
+        print_routes()
+        checked = time.monotonic()
         try:
             while True:
                 await asyncio.sleep(1.0)
                 if routes.due():
                     await asyncio.to_thread(routes.flush)
+                if time.monotonic() - checked >= args.reroute_every:  # senders edited on the web page apply
+                    checked = time.monotonic()
+                    if await asyncio.to_thread(routes.refresh):
+                        if open_writer is not None:
+                            routes.reroute(receiver, open_writer)
+                        print("routes changed:", flush=True)
+                        print_routes()
         finally:
             await receiver.stop()
 
@@ -142,9 +156,12 @@ def cmd_logs_listen(args: argparse.Namespace) -> int:
             await serve(SyslogReceiver(routes.add))
             return
         with contextlib.ExitStack() as stack:
-            writers = {key: stack.enter_context(routes.store.writer(key)) for key in routes.pipelines}
+            def open_writer(key: str) -> Any:
+                return stack.enter_context(routes.store.writer(key))
+
+            writers = {key: open_writer(key) for key in routes.pipelines}
             await serve(SyslogReceiver(writers, route=routes.routes, parse_workers=workers,
-                                       analyser=routes.analyser(), on_analysis=routes.take))
+                                       analyser=routes.analyser(), on_analysis=routes.take), open_writer)
 
     with acting_as(operator_actor()):
         try:

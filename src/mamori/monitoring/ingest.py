@@ -23,8 +23,9 @@ from mamori.engines.logs.health import HealthTracker
 from mamori.engines.logs.hits import Hit
 from mamori.engines.logs.live import ChunkAnalysis, LiveAnalyser, analyser_factory
 from mamori.engines.logs.readers import iter_file
+from mamori.engines.logs.receiver import SyslogReceiver
 from mamori.engines.logs.routing import SenderRoutes
-from mamori.engines.logs.store import EventStore
+from mamori.engines.logs.store import EventStore, EventWriter
 from mamori.monitoring.alerts import Recorded, record_hits
 from mamori.monitoring.choices import ImportState, SourceKind
 from mamori.monitoring.health import tracker_hits
@@ -245,12 +246,37 @@ class LiveRoutes:
     """
 
     def __init__(self, default: LogSource, *, interval: float = 5.0) -> None:
-        self.sources = routed_sources(default)
         self.default = default
-        self.pipelines = {s.store_name: LivePipeline(s, interval=interval) for s in self.sources}
-        self.routes = SenderRoutes({s.store_name: sender_networks(s.senders) for s in self.sources},
-                                   default=default.store_name)
+        self.interval = interval
+        self.pipelines: dict[str, LivePipeline] = {}
+        self.sources: list[LogSource] = []
+        self.routes = SenderRoutes({}, default=default.store_name)
+        self._seen: list[tuple[int, str]] = []
+        self.refresh()
         self.store = self.pipelines[default.store_name].store
+
+    def refresh(self) -> bool:
+        """Read the sources and their senders again (a source added, its senders edited, one made inactive); True
+        when the routes changed. A source that drops out keeps its pipeline until the end, so nothing it holds is
+        lost. Reads the database: call it off the event loop."""
+        sources = routed_sources(self.default)
+        seen = [(s.pk, s.senders) for s in sources]
+        if seen == self._seen:
+            return False
+        for source in sources:
+            if source.store_name not in self.pipelines:
+                self.pipelines[source.store_name] = LivePipeline(source, interval=self.interval)
+        self.sources, self._seen = sources, seen
+        self.routes = SenderRoutes({s.store_name: sender_networks(s.senders) for s in sources},
+                                   default=self.default.store_name)
+        return True
+
+    def reroute(self, receiver: SyslogReceiver, open_writer: Callable[[str], EventWriter]) -> list[str]:
+        """After `refresh` said True: hand the receiver the new routes and a writer (from `open_writer`) for each
+        source it has none for; the keys of those. On the event loop."""
+        added = {key: open_writer(key) for key in self.pipelines if key not in receiver.writers}
+        receiver.reroute(self.routes, added)
+        return list(added)
 
     def analyser(self) -> Callable[[], LiveAnalyser]:
         """The parsing processes' analyser factory (one facility: the same rules and network map for all)."""

@@ -664,3 +664,41 @@ def test_routing_needs_a_mapping_of_writers_and_a_route(tmp_path: Path, caplog: 
         receiver = SyslogReceiver({"fw": writer}, route=SenderRoutes({"fw": ["10.0.0.1"], "gone": ["10.0.0.2"]}))
     assert "routed to ['gone'] are not stored" in caplog.text
     assert receiver.stored_by == {"fw": 0} and receiver.counters.unrouted == 0
+
+
+@pytest.mark.parametrize("workers", [0, 1], ids=["parsed-in-loop", "parsed-in-a-process"])
+def test_reroute_sends_an_open_streams_next_messages_to_a_writer_added_while_receiving(tmp_path: Path,
+                                                                                       workers: int) -> None:
+    store = EventStore(tmp_path)
+
+    async def scenario() -> None:
+        writers = {"misc": store.writer("misc", max_events=10_000, max_seconds=3600)}
+        receiver = SyslogReceiver(writers, route=SenderRoutes({}, default="misc"), parse_workers=workers)
+        await receiver.start(tcp_port=0)
+        assert receiver.tcp_port
+        _reader, stream = await asyncio.open_connection("127.0.0.1", receiver.tcp_port, local_addr=("127.0.0.2", 0))
+        stream.write(lines("127.0.0.2", 5))
+        await stream.drain()
+        await wait_until(lambda: receiver.counters.received == 5, "the first messages")
+        ups = store.writer("ups", max_events=10_000, max_seconds=3600)
+        receiver.reroute(SenderRoutes({"ups": ["127.0.0.2"]}, default="misc"), {"ups": ups})
+        assert set(receiver.writers) == {"misc", "ups"}
+        stream.write(lines("127.0.0.2", 7).replace(b"#", b"after #"))  # the same connection, routed anew
+        await stream.drain()
+        stream.close()
+        await stream.wait_closed()
+        await wait_until(lambda: receiver.counters.received == 12, "every message")
+        with pytest.raises(ValueError, match="already there"):
+            receiver.reroute(SenderRoutes({}, default="misc"), {"ups": store.writer("ups")})
+        await receiver.stop()
+        assert receiver.stored_by == {"misc": 5, "ups": 7}
+
+    run(scenario)
+    assert sorted(e["Message"] for e in events_of(store, "misc")) == sent("127.0.0.2", 5)
+    assert all("after #" in e["Message"] for e in events_of(store, "ups")) and store.count("ups") == 7
+
+
+def test_reroute_needs_a_mapping_of_writers(tmp_path: Path) -> None:
+    receiver = SyslogReceiver(EventStore(tmp_path).writer("fw"))
+    with pytest.raises(ValueError, match="reroute needs a receiver built with a mapping"):
+        receiver.reroute(SenderRoutes({}, default="fw"))

@@ -279,6 +279,25 @@ class SyslogReceiver:
         self._closing = False
 
     @property
+    def writers(self) -> dict[str, EventWriter]:
+        """The writers by key (a copy)."""
+        return dict(self._writers)
+
+    def reroute(self, route: Callable[[str], str | None], new_writers: Mapping[str, EventWriter] | None = None) -> None:
+        """Route anew while receiving (call on the event loop): `route` replaces the old one and `new_writers` are
+        added to the mapping. Streams open now are routed anew from their next read. Only with a mapping of
+        writers; a writer is never removed (what it buffered is still written)."""
+        if self._single is not None or self._route is None:
+            raise ValueError("reroute needs a receiver built with a mapping of writers and a route")
+        for key, writer in (new_writers or {}).items():
+            if key in self._writers:
+                raise ValueError(f"a writer with the key {key!r} is already there")
+            self._writers[key] = writer
+            self.stored_by.setdefault(key, 0)
+        self._route = route
+        self._warned.clear()
+
+    @property
     def open_streams(self) -> int:
         """TCP/TLS connections open now."""
         return len(self._streams)
@@ -583,7 +602,7 @@ class SyslogReceiver:
             wrote = True
             while wrote:
                 wrote = False
-                for key, writer in self._writers.items():
+                for key, writer in list(self._writers.items()):  # `reroute` may add one during a write
                     if not (writer.due or (force and writer.pending)):
                         continue
                     batch = writer.take()
