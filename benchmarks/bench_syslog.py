@@ -20,13 +20,14 @@ health tracker into the stream's `HealthTracker`; the detections and correlation
 
 Target: ≥ 20,000 msg/s with no loss on this 2-core machine.
 Run: .venv/bin/python benchmarks/bench_syslog.py [--messages 400000] [--clients 4] [--batch 50000] [--workers N]
-     [--detect [--rules DIR]...] [--profile]
+     [--detect [--rules DIR]...] [--route] [--profile]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import multiprocessing
 import os
@@ -43,7 +44,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from mamori.engines.logs.receiver import SyslogReceiver
-from mamori.engines.logs.store import EventStore
+from mamori.engines.logs.store import EventStore, EventWriter
 
 USERS = ("yamada", "suzuki", "tanaka", "sato", "takahashi", "admin", "nurse01", "dr_ito")
 HOSTS = ("PC-GAIRAI-01", "PC-NS3F-07", "PC-RAD-02", "DC01", "EMR-APP01", "PACS01")
@@ -126,10 +127,17 @@ def stream(client: int, count: int, seed: int) -> bytes:
     return b"".join(rng.choice(makers)(rng, client * count + n) for n in range(count))
 
 
-def sender(port: int, clients: int, per_client: int, seed: int, pipe: Connection) -> None:
-    """The devices: build every stream, tell the parent, then send them all at once over `clients` sockets."""
+def device(client: int) -> str:
+    """The loopback address client `client` sends from with --route (one device each)."""
+    return f"127.0.{client // 250}.{client % 250 + 2}"
+
+
+def sender(port: int, clients: int, per_client: int, seed: int, pipe: Connection, routed: bool = False) -> None:
+    """The devices: build every stream, tell the parent, then send them all at once over `clients` sockets
+    (with `routed`, each from its own address)."""
     blobs = [stream(client, per_client, seed) for client in range(clients)]
-    sockets = [socket.create_connection(("127.0.0.1", port)) for _ in blobs]
+    sockets = [socket.create_connection(("127.0.0.1", port), source_address=(device(n), 0) if routed else None)
+               for n in range(len(blobs))]
     pipe.send(sum(len(blob) for blob in blobs))
     pipe.recv()  # go
 
@@ -184,14 +192,24 @@ async def receive(args: argparse.Namespace, root: Path) -> None:
         analysis = Analysis(rules, root / "rules.pickle")
         options = {"analyser": analyser_factory(rules, root / "rules.pickle"), "on_analysis": analysis.take}
         print(f"detection in the parsing processes: {analysis.rules:,} rules", flush=True)
-    with store.writer("syslog", max_events=args.batch) as writer:
-        receiver = SyslogReceiver(writer, max_connections=args.clients + 8, parse_workers=args.workers,
+    keys = [f"device{n}" for n in range(args.clients)] if args.route else ["syslog"]
+    with contextlib.ExitStack() as stack:
+        writers = {key: stack.enter_context(store.writer(key, max_events=args.batch)) for key in keys}
+        if args.route:  # every client is a device with its own source, as `mamori logs listen` routes them
+            from mamori.engines.logs.routing import SenderRoutes
+
+            options["route"] = SenderRoutes({key: [device(n)] for n, key in enumerate(keys)})
+            sink: EventWriter | dict[str, EventWriter] = writers
+        else:
+            sink = writers["syslog"]
+        receiver = SyslogReceiver(sink, max_connections=args.clients + 8, parse_workers=args.workers,
                                   **options)  # type: ignore[arg-type]
         await receiver.start(tcp_port=0)
         assert receiver.tcp_port
         parent, child = multiprocessing.Pipe()
         process = multiprocessing.get_context("spawn").Process(
-            target=sender, args=(receiver.tcp_port, args.clients, total // args.clients, args.seed, child))
+            target=sender, args=(receiver.tcp_port, args.clients, total // args.clients, args.seed, child,
+                                 args.route))
         process.start()
         loop = asyncio.get_running_loop()
         size = await loop.run_in_executor(None, parent.recv)
@@ -213,9 +231,17 @@ async def receive(args: argparse.Namespace, root: Path) -> None:
         if profile:
             profile.disable()
         process.join()
-    counted = store.count("syslog")
-    files = len(store.files("syslog"))
+    counted = store.count()
+    files = len(store.files())
     counters = receiver.counters
+    if args.route:
+        each = {key: store.count(key) for key in keys}
+        routed_ok = all(count == total // args.clients for count in each.values()) and not counters.unrouted
+        print(f"routed to {len(keys)} sources by sender: {'each source holds its device' if routed_ok else 'WRONG'}"
+              f" ({min(each.values()):,}–{max(each.values()):,} events each, unrouted {counters.unrouted})",
+              flush=True)
+        if not routed_ok:
+            sys.exit(1)
     print(f"received {counters.received:,} in {received_at:.1f} s; stored {counters.stored:,} (DuckDB count "
           f"{counted:,}, {files} part files) in {elapsed:.1f} s; parse errors {counters.parse_errors}, "
           f"dropped {counters.dropped}", flush=True)
@@ -249,6 +275,8 @@ def main() -> None:
     parser.add_argument("--detect", action="store_true", help="match the rules in the parsing processes, as "
                         "`mamori logs listen` does, and correlate and track health in the receiving process")
     parser.add_argument("--rules", type=Path, action="append", default=[], help="more Sigma rule folders")
+    parser.add_argument("--route", action="store_true", help="each client sends from its own 127.x address and "
+                        "is routed to its own source (as one `mamori logs listen` for every device)")
     parser.add_argument("--profile", action="store_true", help="cProfile the receiver")
     parser.add_argument("--tracemalloc", action="store_true", help="trace Python allocations (slow)")
     args = parser.parse_args()

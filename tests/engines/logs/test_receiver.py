@@ -702,3 +702,37 @@ def test_reroute_needs_a_mapping_of_writers(tmp_path: Path) -> None:
     receiver = SyslogReceiver(EventStore(tmp_path).writer("fw"))
     with pytest.raises(ValueError, match="reroute needs a receiver built with a mapping"):
         receiver.reroute(SenderRoutes({}, default="fw"))
+
+
+def test_many_sources_together_hold_at_most_max_pending_events(tmp_path: Path) -> None:
+    store = EventStore(tmp_path)
+    senders = [f"127.0.1.{n}" for n in range(1, 9)]
+    each, padding = 900, 1000  # no writer alone ever fills (1,000) or ages (1 h): only the bound writes early
+    per_read = (256 * 1024) // (padding + 40) + 1  # messages one read of a stream can bring
+    peaks: list[int] = []
+
+    async def scenario() -> None:
+        writers = {s: store.writer(s, max_events=1000, max_seconds=3600) for s in senders}
+        receiver = SyslogReceiver(writers, route=SenderRoutes({s: [s] for s in senders}), max_pending=1500)
+
+        async def sample() -> None:
+            while True:
+                peaks.append(sum(w.pending for w in writers.values()))
+                await asyncio.sleep(0)
+
+        await receiver.start(tcp_port=0)
+        assert receiver.tcp_port
+        sampler = asyncio.create_task(sample())
+        await asyncio.gather(*(send_tcp(receiver.tcp_port, lines(s, each, padding=padding), sender=s)
+                               for s in senders))
+        await wait_until(lambda: receiver.counters.received == each * len(senders), "every message")
+        sampler.cancel()
+        written_while_receiving = store.count()
+        await receiver.stop()
+        assert written_while_receiving >= each * len(senders) - 1500 - per_read * len(senders)
+        assert receiver.stored_by == dict.fromkeys(senders, each)
+
+    run(scenario)
+    # each open stream may bring one read past the bound before it pauses; without the bound all 7,200 wait
+    assert max(peaks) <= 1500 + per_read * len(senders) < each * len(senders)
+    assert store.count() == each * len(senders)

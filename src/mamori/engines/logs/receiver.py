@@ -15,7 +15,8 @@ None or to a key not in the mapping is not stored and is counted in `unrouted`. 
 every message; a callable sink gets them all and can route on the event's `_source` (the peer) itself.
 
 Bounds: a connection's bytes are read only as fast as events are handled — while a full batch of any writer
-waits to be written, reading stops and TCP flow control slows the sender (UDP datagrams arriving while their
+waits to be written, or the writers together hold `max_pending` events (the largest are then written first),
+reading stops and TCP flow control slows the sender (UDP datagrams arriving while their
 writer is far behind are dropped and counted); at most `max_connections` streams are open (others are closed at
 once, `refused`); a stream silent for `idle_timeout` seconds is closed; a frame is at most `syslog.MAX_FRAME`
 bytes. With TLS and `require_client_cert` a client without a certificate signed by the client CA fails the
@@ -215,7 +216,7 @@ class SyslogReceiver:
                  idle_timeout: float = 600.0, handshake_timeout: float = 10.0, max_frame: int = MAX_FRAME,
                  naive_tz: dt.tzinfo = JST, flush_interval: float = 1.0, parse_workers: int = 0,
                  analyser: Callable[[], Any] | None = None,
-                 on_analysis: Callable[[str, Any], None] | None = None) -> None:
+                 on_analysis: Callable[[str, Any], None] | None = None, max_pending: int | None = None) -> None:
         writers: dict[str, EventWriter] = {}
         self._sink: Sink | None = None
         self._single: Target | None = None  # one EventWriter: every message goes to it, no routing
@@ -251,6 +252,9 @@ class SyslogReceiver:
         self.analysis_errors = 0
         self.counters = ReceiverCounters()
         self.stored_by: dict[str, int] = dict.fromkeys(writers, 0)
+        #: Events all writers may hold together before reading pauses and the largest batches are written
+        #: (default: two full batches), so memory does not grow with the number of sources.
+        self.max_pending = max_pending or 2 * max((w.max_events for w in writers.values()), default=0)
         self.max_connections = max_connections
         self.idle_timeout = idle_timeout
         self.handshake_timeout = handshake_timeout
@@ -429,7 +433,8 @@ class SyslogReceiver:
         if target is None:
             return
         key, writer = target
-        if writer.pending >= 2 * writer.max_events or len(self._inflight) >= 4 * max(1, self.parse_workers):
+        if (writer.pending >= 2 * writer.max_events or len(self._inflight) >= 4 * max(1, self.parse_workers)
+                or self._pending() >= 2 * self.max_pending):
             counters.dropped += 1  # the writer is behind and UDP cannot be slowed down
             return
         if self._pool is None:
@@ -444,7 +449,7 @@ class SyslogReceiver:
                 self._submit_udp()
             elif self._udp_timer is None:
                 self._udp_timer = asyncio.get_running_loop().call_later(_UDP_WAIT, self._submit_udp)
-        if writer.pending >= writer.max_events:
+        if writer.pending >= writer.max_events or self._over():
             self._due.set()
 
     # -- streams ------------------------------------------------------------------------------------------------
@@ -562,14 +567,22 @@ class SyslogReceiver:
                     self.analysis_errors += 1
                     _log.exception("the analysis of a chunk of %d syslog messages for %s could not be taken", count,
                                    key)
-            if writer.pending >= writer.max_events:
+            if writer.pending >= writer.max_events or self._over():
                 self._due.set()
 
     # -- writing ------------------------------------------------------------------------------------------------
 
+    def _pending(self) -> int:
+        return sum(writer.pending for writer in self._writers.values())
+
+    def _over(self) -> bool:
+        """True when the writers together hold `max_pending` events (many sources, none of them full yet)."""
+        return len(self._writers) > 1 and self._pending() >= self.max_pending
+
     def _full(self) -> bool:
-        """True when a writer holds a full batch (it must be written before more is read)."""
-        return any(writer.pending >= writer.max_events for writer in self._writers.values())
+        """True when a writer holds a full batch, or all hold `max_pending` together (what they hold must be
+        written before more is read)."""
+        return any(writer.pending >= writer.max_events for writer in self._writers.values()) or self._over()
 
     def _roomy(self) -> bool:
         if not self._writers:
@@ -602,8 +615,12 @@ class SyslogReceiver:
             wrote = True
             while wrote:
                 wrote = False
-                for key, writer in list(self._writers.items()):  # `reroute` may add one during a write
-                    if not (writer.due or (force and writer.pending)):
+                over = self._over()  # then the largest batches are written first, due or not, until under
+                writers = list(self._writers.items())  # `reroute` may add one during a write
+                if over:
+                    writers.sort(key=lambda pair: -pair[1].pending)
+                for key, writer in writers:
+                    if not (writer.due or (force and writer.pending) or (over and writer.pending)):
                         continue
                     batch = writer.take()
                     if batch is None:
@@ -618,6 +635,7 @@ class SyslogReceiver:
                     else:
                         self.counters.stored += written
                         self.stored_by[key] += written
+                    over = over and self._over()
         finally:
             self._writing = False
 
