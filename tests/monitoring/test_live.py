@@ -210,6 +210,8 @@ def test_a_sender_network_is_refused_on_a_second_source_and_a_bad_entry_is_named
     assert response.status_code == 200 and "10.20.0.300" in response.content.decode()
     response = client.post(reverse("monitoring:source_create"), {**form, "senders": "192.168.10.1/32"})
     assert response.status_code == 200 and "fgt" in response.content.decode()
+    response = client.post(reverse("monitoring:source_create"), {**form, "kind": "evtx", "senders": "10.20.0.5"})
+    assert response.status_code == 200 and "ファイル" in response.content.decode()  # senders only for syslog kinds
     assert not LogSource.objects.filter(code="sw").exists()
     response = client.post(reverse("monitoring:source_create"), {**form, "senders": "192.168.10.0/24, 10.20.0.5"})
     assert response.status_code == 302

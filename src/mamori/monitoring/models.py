@@ -102,6 +102,9 @@ class LogSource(MamoriModel):
         network inside another is fine: the narrower one wins)."""
         super().clean()
         mine = set(sender_networks(self.senders))
+        if mine and self.kind not in (SourceKind.SYSLOG, SourceKind.FORTIGATE):
+            raise ValidationError({"senders": _("Only syslog and FortiGate sources receive from senders; leave "
+                                                "this empty for a source whose logs are imported as files.")})
         if not mine or not self.facility_id:
             return
         others = LogSource.objects.filter(facility_id=self.facility_id).exclude(pk=self.pk).exclude(senders="")
