@@ -89,6 +89,26 @@ def test_it_staff_follows_the_vpn_compromise_to_the_ehr_server(live_server: Any,
     assert page.locator("[data-testid=senders-fgt-ehr-vpn]").inner_text() == f"syslog 送信元: {fortigate.senders}"
     page.screenshot(path=str(SCREENSHOTS / "monitoring_sources.png"), full_page=True)
 
+    page.click("text=ログソースを追加")  # the floor switches send syslog to the same listener
+    page.wait_for_url(f"{base}/monitoring/sources/new/")
+    page.fill("input[name=code]", "switches")
+    page.fill("input[name=name]", "フロアスイッチ")
+    page.select_option("select[name=kind]", "syslog")
+    page.fill("textarea[name=senders]", "10.20.0.0/24\n10.20.1.300")
+    page.click("[data-testid=edit-form] button[type=submit]")
+    page.wait_for_load_state()
+    refused = page.locator("[data-testid=edit-form]").inner_text()
+    assert "10.20.1.300 は IP アドレスでもネットワークでもありません" in refused
+    page.screenshot(path=str(SCREENSHOTS / "monitoring_source_senders.png"), full_page=True)
+    page.console_errors.clear()  # type: ignore[attr-defined]  # the refused form is a 400
+    page.fill("textarea[name=senders]", "10.20.0.0/24\n10.20.1.0/24")
+    page.click("[data-testid=edit-form] button[type=submit]")
+    page.wait_for_load_state()
+    switches = LogSource.objects.get(code="switches")
+    assert switches.sender_list == ["10.20.0.0/24", "10.20.1.0/24"]
+    page.goto(f"{base}/monitoring/sources/")
+    assert "10.20.0.0/24, 10.20.1.0/24" in page.locator("[data-testid=senders-switches]").inner_text()
+
     page.click("nav.subnav >> text=ルール")
     page.wait_for_url(f"{base}/monitoring/rules/")
     assert "使用中のルール" in page.locator("[data-testid=rule-summary]").inner_text()
