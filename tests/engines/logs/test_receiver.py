@@ -170,19 +170,26 @@ def test_a_flood_of_100000_tcp_messages_is_stored_without_loss(tmp_path: Path, w
     assert store.query("SELECT count(DISTINCT fields->>'Message') AS n FROM events") == [{"n": clients * each}]
 
 
+class SlowWriter(EventWriter):
+    """A writer whose writes wait for `release`; `writing` is set when the first one starts."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.release, self.writing = threading.Event(), threading.Event()
+
+    def write(self, batch: Any) -> int:
+        self.writing.set()
+        self.release.wait(60)
+        return super().write(batch)
+
+
 def test_reading_pauses_while_the_writer_is_behind(tmp_path: Path) -> None:
     store = EventStore(tmp_path)
-    release, writing = threading.Event(), threading.Event()
     total = 30_000
-
-    class SlowWriter(EventWriter):
-        def write(self, batch: Any) -> int:
-            writing.set()
-            release.wait(60)
-            return super().write(batch)
 
     async def scenario() -> None:
         writer = SlowWriter(store, "syslog", max_events=100, max_seconds=3600)
+        release, writing = writer.release, writer.writing
         receiver = SyslogReceiver(writer)
         await receiver.start(tcp_port=0)
         assert receiver.tcp_port
@@ -613,19 +620,13 @@ def test_each_chunks_analysis_is_handed_over_with_the_key_of_its_writer(tmp_path
 
 def test_reading_pauses_while_any_writer_is_behind(tmp_path: Path) -> None:
     store = EventStore(tmp_path)
-    release, writing = threading.Event(), threading.Event()
     total = 30_000
-
-    class SlowWriter(EventWriter):
-        def write(self, batch: Any) -> int:
-            writing.set()
-            release.wait(60)
-            return super().write(batch)
 
     async def scenario() -> None:
         # the first writer is stuck writing; the second one fills up behind it (one write at a time)
-        writers = {"fw": SlowWriter(store, "fw", max_events=100, max_seconds=3600),
-                   "servers": store.writer("servers", max_events=100, max_seconds=3600)}
+        slow = SlowWriter(store, "fw", max_events=100, max_seconds=3600)
+        release, writing = slow.release, slow.writing
+        writers = {"fw": slow, "servers": store.writer("servers", max_events=100, max_seconds=3600)}
         receiver = SyslogReceiver(writers, route={"127.0.0.2": "fw", "127.0.0.3": "servers"}.get)
         await receiver.start(tcp_port=0)
         assert receiver.tcp_port
