@@ -46,5 +46,6 @@ def test_import_preview_confirm_and_discovery_register(live_server: Any, page: A
     assert page.locator("[data-testid=unregistered] tbody tr").count() == 1
     page.screenshot(path=str(SCREENSHOTS / "discovery.png"), full_page=True)
     page.click("[data-testid=unregistered] button")
+    page.wait_for_load_state()
     assert "/edit/" in page.url and "DISC-00001" in page.locator("h1").inner_text()
     assert page.console_errors == []

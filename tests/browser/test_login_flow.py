@@ -72,8 +72,10 @@ def test_admin_signs_in_enrols_totp_and_sees_this_weeks_todos(live_server: Any, 
     page.fill("input[name=username]", "kanri")
     page.fill("input[name=password]", factories.PASSWORD)
     page.click("button.primary")
+    page.wait_for_load_state()
     assert "/accounts/mfa/verify/" in page.url
     page.fill("input[name=otp_token]", _code(secret, drift=1))  # next time step: a used code is not replayable
     page.click("[data-testid=otp-form] button")
+    page.wait_for_load_state()
     assert page.url.rstrip("/") == base
     assert page.console_errors == []  # no CSP violation or script error

@@ -55,6 +55,7 @@ def test_vulnerability_pages_in_the_browser(live_server: Any, page: Any, tmp_pat
     page.select_option("select[name=approver]", str(manager.pk))
     page.fill("input[name=accepted_until]", (dt.date.today() + dt.timedelta(days=90)).isoformat())
     page.click("[data-testid=status-form] button")
+    page.wait_for_load_state()
     assert "リスク受容" in page.locator("[data-testid=status]").inner_text()
     assert Finding.objects.filter(vulnerability__cve_id="CVE-2022-2119", status="accepted").exists()
 
