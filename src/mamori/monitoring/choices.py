@@ -15,6 +15,10 @@ class SourceKind(models.TextChoices):
     CSV = "csv", _("CSV")
 
 
+#: The kinds of source the syslog listener receives into (the others are imported as files).
+LIVE_KINDS = (SourceKind.SYSLOG, SourceKind.FORTIGATE)
+
+
 class Level(models.TextChoices):
     CRITICAL = "critical", _("Critical")
     HIGH = "high", _("High")

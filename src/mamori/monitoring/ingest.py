@@ -24,10 +24,10 @@ from mamori.engines.logs.hits import Hit
 from mamori.engines.logs.live import ChunkAnalysis, LiveAnalyser, analyser_factory
 from mamori.engines.logs.readers import iter_file
 from mamori.engines.logs.receiver import SyslogReceiver
-from mamori.engines.logs.routing import SenderRoutes
+from mamori.engines.logs.routing import SenderRoutes, network_text
 from mamori.engines.logs.store import EventStore, EventWriter
 from mamori.monitoring.alerts import Recorded, record_hits
-from mamori.monitoring.choices import ImportState, SourceKind
+from mamori.monitoring.choices import LIVE_KINDS, ImportState
 from mamori.monitoring.health import tracker_hits
 from mamori.monitoring.ledger_context import network_map
 from mamori.monitoring.models import LogImport, LogSource, sender_networks
@@ -231,7 +231,7 @@ def routed_sources(default: LogSource) -> list[LogSource]:
     """The sources `mamori logs listen --source DEFAULT` receives into: DEFAULT first, then every other active
     syslog or FortiGate source of its facility that names its senders."""
     others = (LogSource.objects.filter(facility_id=default.facility_id, active=True,
-                                       kind__in=(SourceKind.SYSLOG, SourceKind.FORTIGATE))
+                                       kind__in=LIVE_KINDS)
               .exclude(pk=default.pk).exclude(senders="").order_by("code"))
     return [default, *others]
 
@@ -303,8 +303,8 @@ class LiveRoutes:
     def table(self) -> list[tuple[str, str]]:
         """(sender network, source code) as routed, narrowest first, ending with the default for any other."""
         codes = {s.store_name: s.code for s in self.sources}
-        return [(network.removesuffix("/32").removesuffix("/128"), codes[key])
-                for network, key in self.routes.table()] + [("*", self.default.code)]
+        return [(network_text(network), codes[key])
+                for network, key in self.routes.networks()] + [("*", self.default.code)]
 
     @property
     def stored(self) -> int:

@@ -8,7 +8,6 @@ source and day and queried with DuckDB (`mamori.engines.logs.store`). The databa
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 from typing import ClassVar
 
 from django.core.exceptions import ValidationError
@@ -20,13 +19,13 @@ from django.utils.translation import gettext_lazy as _
 
 from mamori.accounts.querysets import RestrictedQuerySet
 from mamori.audit.base import MamoriModel
-from mamori.engines.logs.routing import InvalidSender, parse_senders
-from mamori.monitoring.choices import AlertKind, AlertStatus, ImportState, Level, SourceKind
+from mamori.engines.logs.routing import InvalidSender, Network, network_text, parse_senders
+from mamori.monitoring.choices import LIVE_KINDS, AlertKind, AlertStatus, ImportState, Level, SourceKind
 
 DEFAULT_RETENTION_DAYS = 1826  # 5 years: the guideline's expectation for access logs of medical information systems
 
 
-def sender_networks(text: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+def sender_networks(text: str) -> list[Network]:
     """The networks a source's `senders` text names (validated on save; [] for text that does not parse)."""
     try:
         return parse_senders(text)
@@ -38,13 +37,11 @@ def validate_senders(text: str) -> None:
     try:
         parse_senders(text)
     except InvalidSender as exc:
-        try:
-            network = ipaddress.ip_network(exc.entry, strict=False)
-        except ValueError:
+        if exc.suggestion is None:
             raise ValidationError(_("%(entry)s is not an IP address or network (write 192.168.10.1 or "
                                     "10.20.0.0/24)."), params={"entry": exc.entry}, code="sender") from exc
         raise ValidationError(_("%(entry)s is not a network address: did you mean %(network)s?"),
-                              params={"entry": exc.entry, "network": str(network)}, code="sender") from exc
+                              params={"entry": exc.entry, "network": str(exc.suggestion)}, code="sender") from exc
 
 
 def short_path(source: str) -> str:
@@ -102,7 +99,7 @@ class LogSource(MamoriModel):
         network inside another is fine: the narrower one wins)."""
         super().clean()
         mine = set(sender_networks(self.senders))
-        if mine and self.kind not in (SourceKind.SYSLOG, SourceKind.FORTIGATE):
+        if mine and self.kind not in LIVE_KINDS:
             raise ValidationError({"senders": _("Only syslog and FortiGate sources receive from senders; leave "
                                                 "this empty for a source whose logs are imported as files.")})
         if not mine or not self.facility_id:
@@ -118,7 +115,7 @@ class LogSource(MamoriModel):
     @property
     def sender_list(self) -> list[str]:
         """The sender networks as text, for pages (`192.168.10.1`, `10.20.0.0/24`)."""
-        return [str(n.network_address) if n.num_addresses == 1 else str(n) for n in sender_networks(self.senders)]
+        return [network_text(n) for n in sender_networks(self.senders)]
 
     @property
     def store_name(self) -> str:

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["InvalidSender", "Network", "SenderRoutes", "parse_senders"]
+__all__ = ["InvalidSender", "Network", "SenderRoutes", "network_text", "parse_senders"]
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -31,15 +31,22 @@ CACHE_LIMIT = 65_536
 
 class InvalidSender(ValueError):
     """A sender entry that is neither an IP address nor a network (or a network with host bits set); `entry` is
-    the text as given."""
+    the text as given, `suggestion` the network meant when only host bits were set (else None)."""
 
-    def __init__(self, entry: str, reason: str = "is not an IP address or network") -> None:
+    def __init__(self, entry: str, reason: str = "is not an IP address or network",
+                 suggestion: Network | None = None) -> None:
         super().__init__(f"{entry!r} {reason}")
         self.entry = entry
         self.reason = reason
+        self.suggestion = suggestion
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return type(self), (self.entry, self.reason)
+        return type(self), (self.entry, self.reason, self.suggestion)
+
+
+def network_text(network: Network) -> str:
+    """A network as an operator writes it: a single address without its /32 or /128, else in CIDR."""
+    return str(network.network_address) if network.num_addresses == 1 else str(network)
 
 
 def _network(entry: str) -> Network:
@@ -54,7 +61,7 @@ def _network(entry: str) -> Network:
         except ValueError:
             pass
         else:
-            raise InvalidSender(entry, f"has host bits set (did you mean {loose}?)") from None
+            raise InvalidSender(entry, f"has host bits set (did you mean {loose}?)", loose) from None
     raise InvalidSender(entry) from None
 
 
@@ -128,12 +135,15 @@ class SenderRoutes:
             found.add(self.default)
         return found
 
-    def table(self) -> list[tuple[str, str]]:
+    def networks(self) -> list[tuple[Network, str]]:
         """(network, key) pairs in the order they are tried: longest prefixes first (then IPv4 before IPv6, then
-        by address) — to print at start-up. The default is not listed (see `default`)."""
-        ordered = sorted(self._owner.items(), key=lambda item: (-item[0].prefixlen, item[0].version,
-                                                                  int(item[0].network_address)))
-        return [(str(network), key) for network, key in ordered]
+        by address). The default is not listed (see `default`)."""
+        return sorted(self._owner.items(), key=lambda item: (-item[0].prefixlen, item[0].version,
+                                                             int(item[0].network_address)))
+
+    def table(self) -> list[tuple[str, str]]:
+        """`networks` as text (CIDR), to print at start-up."""
+        return [(str(network), key) for network, key in self.networks()]
 
     def _lookup(self, address: Address) -> str | None:
         value = int(address)
