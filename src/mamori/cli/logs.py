@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +110,7 @@ def cmd_logs_listen(args: argparse.Namespace) -> int:
     from mamori.audit.context import acting_as
     from mamori.cli.common import operator_actor
     from mamori.engines.logs.receiver import SyslogReceiver, make_server_ssl_context
+    from mamori.engines.logs.store import EventWriter
     from mamori.monitoring.ingest import LiveRoutes
 
     _user, source = _source(args, "view")
@@ -129,7 +131,7 @@ def cmd_logs_listen(args: argparse.Namespace) -> int:
         for network, code in routes.table():
             print(f"  from {network:<20} into {code}", flush=True)
 
-    async def serve(receiver: SyslogReceiver, open_writer: Any = None) -> None:
+    async def serve(receiver: SyslogReceiver, open_writer: Callable[[str], EventWriter] | None = None) -> None:
         await receiver.start(host=args.host, udp_port=args.udp, tcp_port=args.tcp, tls_port=args.tls,
                              ssl_context=context)
         print(f"listening for syslog: udp={args.udp} tcp={args.tcp} tls={args.tls}, "
@@ -156,7 +158,7 @@ def cmd_logs_listen(args: argparse.Namespace) -> int:
             await serve(SyslogReceiver(routes.add))
             return
         with contextlib.ExitStack() as stack:
-            def open_writer(key: str) -> Any:
+            def open_writer(key: str) -> EventWriter:
                 return stack.enter_context(routes.store.writer(key))
 
             writers = {key: open_writer(key) for key in routes.pipelines}

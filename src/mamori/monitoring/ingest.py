@@ -26,6 +26,7 @@ from mamori.engines.logs.readers import iter_file
 from mamori.engines.logs.receiver import SyslogReceiver
 from mamori.engines.logs.routing import SenderRoutes, network_text
 from mamori.engines.logs.store import EventStore, EventWriter
+from mamori.engines.logs.zones import NetworkMap
 from mamori.monitoring.alerts import Recorded, record_hits
 from mamori.monitoring.choices import LIVE_KINDS, ImportState
 from mamori.monitoring.health import tracker_hits
@@ -149,10 +150,10 @@ class LivePipeline:
 
     HEALTH_EVERY = 600.0  # seconds between log-health checks of the live stream
 
-    def __init__(self, source: LogSource, *, interval: float = 5.0) -> None:
+    def __init__(self, source: LogSource, *, interval: float = 5.0, network: NetworkMap | None = None) -> None:
         self.source = source
         self.interval = interval
-        self.network = network_map(source.facility)
+        self.network = network if network is not None else network_map(source.facility)
         rules = current_rules()
         self.detector = Detector(rules.ruleset, rules.correlations)
         self.store = event_store()
@@ -248,6 +249,7 @@ class LiveRoutes:
     def __init__(self, default: LogSource, *, interval: float = 5.0) -> None:
         self.default = default
         self.interval = interval
+        self.network = network_map(default.facility)  # one facility: one map for every source's pipeline
         self.pipelines: dict[str, LivePipeline] = {}
         self.sources: list[LogSource] = []
         self.routes = SenderRoutes({}, default=default.store_name)
@@ -265,7 +267,7 @@ class LiveRoutes:
             return False
         for source in sources:
             if source.store_name not in self.pipelines:
-                self.pipelines[source.store_name] = LivePipeline(source, interval=self.interval)
+                self.pipelines[source.store_name] = LivePipeline(source, interval=self.interval, network=self.network)
         self.sources, self._seen = sources, seen
         self.routes = SenderRoutes({s.store_name: sender_networks(s.senders) for s in sources},
                                    default=self.default.store_name)
