@@ -433,8 +433,10 @@ class SyslogReceiver:
         if target is None:
             return
         key, writer = target
-        if (writer.pending >= 2 * writer.max_events or len(self._inflight) >= 4 * max(1, self.parse_workers)
-                or self._pending() >= 2 * self.max_pending):
+        before = writer.pending
+        pending = self._pending() if len(self._writers) > 1 else before  # all writers summed once per datagram
+        if (before >= 2 * writer.max_events or len(self._inflight) >= 4 * max(1, self.parse_workers)
+                or pending >= 2 * self.max_pending):
             counters.dropped += 1  # the writer is behind and UDP cannot be slowed down
             return
         if self._pool is None:
@@ -449,7 +451,8 @@ class SyslogReceiver:
                 self._submit_udp()
             elif self._udp_timer is None:
                 self._udp_timer = asyncio.get_running_loop().call_later(_UDP_WAIT, self._submit_udp)
-        if writer.pending >= writer.max_events or self._over():
+        pending += writer.pending - before  # what parsing in the loop just added (none when a process parses)
+        if writer.pending >= writer.max_events or (len(self._writers) > 1 and pending >= self.max_pending):
             self._due.set()
 
     # -- streams ------------------------------------------------------------------------------------------------
